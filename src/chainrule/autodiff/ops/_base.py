@@ -1,0 +1,61 @@
+"""Helpers shared by the op modules: public wrappers and dual utilities."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from ..primitive import Primitive, apply
+from ..tensor import Tensor, as_tensor
+
+
+def public(prim: Primitive, doc: str | None = None) -> Callable[..., Tensor]:
+    """The user-facing function of ``prim``: like the primitive, but always returns a Tensor."""
+
+    if prim.variadic:
+        def fn(xs: Any, **params: Any) -> Tensor:
+            if not any(isinstance(x, Tensor) for x in xs):
+                xs = [as_tensor(x) for x in xs]
+            return apply(prim, list(xs), **params)
+    else:
+        def fn(*args: Any, **params: Any) -> Tensor:  # type: ignore[misc]
+            out = apply(prim, *args, **params)
+            if type(out) is not Tensor:
+                out = Tensor(np.asarray(out))
+            return out
+
+    fn.__name__ = prim.name
+    fn.__qualname__ = prim.name
+    fn.__doc__ = doc or f"The ``{prim.name}`` primitive."
+    return fn
+
+
+def composed(fn: Callable[..., Any]) -> Callable[..., Tensor]:
+    """A public composite of primitives: the first argument is made a Tensor."""
+
+    @functools.wraps(fn)
+    def wrapper(x: Any, *args: Any, **kwargs: Any) -> Tensor:
+        return fn(as_tensor(x), *args, **kwargs)
+
+    return wrapper
+
+
+def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
+    """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        out.append(a % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """The shape a reduction over ``axis`` has with ``keepdims=True``."""
+    axes = normalize_axis(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))

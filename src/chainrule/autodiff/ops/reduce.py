@@ -1,0 +1,153 @@
+"""Reductions over axes (``axis`` None, int or tuple; ``keepdims``).
+
+    d sum(x)/dx   = 1 broadcast back over the reduced axes
+    d max(x)/dx   = 1 at the maximum, shared evenly between ties
+    logsumexp(x)  = m + log sum e^(x - m), m = max x;   d/dx = softmax(x)
+``mean`` and ``var`` are composed of these.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..primitive import Primitive, defjvp, defvjp
+from ..tensor import Tensor
+from ._base import composed, keepdims_shape, normalize_axis, public
+from .elementwise import exp_p
+from .nondiff import equal_p
+from .shape import broadcast_to_p, reshape_p
+
+
+def _sum_impl(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _expand_back(g, x, axis, keepdims):
+    """Reshape a reduced cotangent to keepdims form and broadcast it to ``x``'s shape."""
+    if not keepdims:
+        g = reshape_p(g, shape=keepdims_shape(x.shape, axis))
+    return broadcast_to_p(g, shape=x.shape)
+
+
+sum_p = Primitive("sum", _sum_impl, expr="sum({0})")
+defvjp(sum_p, lambda g, ans, x, axis=None, keepdims=False: _expand_back(g, x, axis, keepdims))
+defjvp(sum_p, lambda x_dot, ans, x, axis=None, keepdims=False:
+       sum_p(x_dot, axis=axis, keepdims=keepdims))
+
+
+def _max_impl(x, axis=None, keepdims=False):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min_impl(x, axis=None, keepdims=False):
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def _extremum_weights(ans, x, axis, keepdims):
+    """1/k at each of the k entries equal to the extremum, 0 elsewhere."""
+    full = _expand_back(ans, x, axis, keepdims)
+    mask = equal_p(x, full) * 1.0
+    return mask / sum_p(mask, axis=axis, keepdims=True)
+
+
+def _extremum_vjp(g, ans, x, axis=None, keepdims=False):
+    return _expand_back(g, x, axis, keepdims) * _extremum_weights(ans, x, axis, keepdims)
+
+
+def _extremum_jvp(x_dot, ans, x, axis=None, keepdims=False):
+    return sum_p(x_dot * _extremum_weights(ans, x, axis, keepdims), axis=axis,
+                 keepdims=keepdims)
+
+
+max_p = Primitive("max", _max_impl, expr="max({0})")
+defvjp(max_p, _extremum_vjp)
+defjvp(max_p, _extremum_jvp)
+min_p = Primitive("min", _min_impl, expr="min({0})")
+defvjp(min_p, _extremum_vjp)
+defjvp(min_p, _extremum_jvp)
+
+
+def _logsumexp_impl(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = out.reshape(np.sum(m, axis=axis).shape) if axis is not None else out.reshape(())
+    return out
+
+
+def _softmax_weights(ans, x, axis, keepdims):
+    return exp_p(x - _expand_back(ans, x, axis, keepdims))
+
+
+logsumexp_p = Primitive("logsumexp", _logsumexp_impl, float_op=True, expr="logsumexp({0})")
+defvjp(logsumexp_p, lambda g, ans, x, axis=None, keepdims=False:
+       _expand_back(g, x, axis, keepdims) * _softmax_weights(ans, x, axis, keepdims))
+defjvp(logsumexp_p, lambda x_dot, ans, x, axis=None, keepdims=False:
+       sum_p(x_dot * _softmax_weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims))
+
+_sum = public(sum_p)
+_max = public(max_p)
+_min = public(min_p)
+_logsumexp = public(logsumexp_p)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (all axes when None)."""
+    return _sum(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Largest entry over ``axis``; ties share the gradient evenly."""
+    return _max(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Smallest entry over ``axis``; ties share the gradient evenly."""
+    return _min(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log sum exp(x) over ``axis``, finite for any finite input (max subtracted first)."""
+    return _logsumexp(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+def _axis_param(axis: Any) -> Any:
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+@composed
+def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis`` = sum / count."""
+    axis = _axis_param(axis)
+    count = 1
+    for a in normalize_axis(axis, x.ndim):
+        count *= x.shape[a]
+    return sum(x, axis=axis, keepdims=keepdims) * (1.0 / builtins_max(count, 1))
+
+
+@composed
+def var(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance over ``axis``: mean of squared deviations (``ddof`` as in NumPy)."""
+    axis = _axis_param(axis)
+    count = 1
+    for a in normalize_axis(axis, x.ndim):
+        count *= x.shape[a]
+    centred = x - mean(x, axis=axis, keepdims=True)
+    return sum(centred * centred, axis=axis, keepdims=keepdims) * (1.0 / builtins_max(count - ddof, 1))
+
+
+@composed
+def std(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation: sqrt(var)."""
+    from .elementwise import sqrt
+
+    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_max = _builtins.max

@@ -1,0 +1,244 @@
+"""The primitive table and the one function that applies a primitive.
+
+A :class:`Primitive` holds, side by side, its NumPy forward (``impl``), one VJP rule per
+differentiable argument and one JVP rule per differentiable argument::
+
+    exp_p = Primitive("exp", np.exp, float_op=True)
+    defvjp(exp_p, lambda g, ans, x: g * ans)
+    defjvp(exp_p, lambda x_dot, ans, x: x_dot * ans)
+
+Rules are written with the library's own ops (operators and functions of
+``chainrule.autodiff.ops``). Those ops are *dual*: given plain ndarrays they return plain
+ndarrays without recording (the fast path of a first-order backward pass), given
+Tensors they record (so grad-of-grad and Hessian-vector products come free).
+
+Naming of rule arguments, everywhere: ``g`` the incoming cotangent, ``ans`` the output,
+``x``/``y`` the inputs, ``x_dot`` a tangent.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ._state import state
+from .tensor import Tensor
+
+Rule = Callable[..., Any]
+
+PRIMITIVES: dict[str, "Primitive"] = {}
+"""Every registered primitive by name (the meta-test walks this table)."""
+
+
+class Primitive:
+    """One operation of the engine: a NumPy forward plus its differentiation rules.
+
+    Args:
+        name: unique name, shown in errors and in explain tables.
+        impl: forward on NumPy arrays (``impl(*arrays, **params) -> ndarray``).
+        float_op: integer/bool array inputs are cast to float32 first (``exp`` of an int).
+        differentiable: ``False`` for ops such as ``argmax`` or comparisons, whose outputs
+            never carry gradients.
+        same_dtype: the floating inputs must share one dtype (no silent upcast).
+        variadic: the inputs are one sequence (``concatenate``), rules are per argnum.
+    """
+
+    __slots__ = ("name", "impl", "float_op", "differentiable", "same_dtype", "variadic",
+                 "vjps", "jvps", "vjp_argnum", "jvp_argnum", "expr", "error_hint")
+
+    def __init__(self, name: str, impl: Callable[..., np.ndarray], *, float_op: bool = False,
+                 differentiable: bool = True, same_dtype: bool = False,
+                 variadic: bool = False, expr: str | None = None) -> None:
+        if name in PRIMITIVES:
+            raise ValueError(f"a primitive named {name!r} is already registered")
+        self.name = name
+        self.impl = impl
+        self.float_op = float_op
+        self.differentiable = differentiable
+        self.same_dtype = same_dtype
+        self.variadic = variadic
+        self.vjps: dict[int, Rule] = {}
+        self.jvps: dict[int, Rule] = {}
+        self.vjp_argnum: Rule | None = None
+        self.jvp_argnum: Rule | None = None
+        self.expr = expr  # format string for explain tables, e.g. "{0} * {1}"
+        self.error_hint: Callable[..., str] | None = None
+        PRIMITIVES[name] = self
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        return apply(self, *args, **params)
+
+    def vjp_rule(self, argnum: int) -> Rule:
+        rule = self.vjps.get(argnum)
+        if rule is None and self.vjp_argnum is not None:
+            general = self.vjp_argnum
+            return lambda g, ans, *args, **p: general(argnum, g, ans, *args, **p)
+        if rule is None:
+            raise NotImplementedError(
+                f"VJP of {self.name} with respect to argument {argnum} is not defined")
+        return rule
+
+    def jvp_rule(self, argnum: int) -> Rule:
+        rule = self.jvps.get(argnum)
+        if rule is None and self.jvp_argnum is not None:
+            general = self.jvp_argnum
+            return lambda t, ans, *args, **p: general(argnum, t, ans, *args, **p)
+        if rule is None:
+            raise NotImplementedError(
+                f"JVP of {self.name} with respect to argument {argnum} is not defined")
+        return rule
+
+
+def defvjp(prim: Primitive, *rules: Rule | None) -> None:
+    """Register the reverse rules of ``prim``, one per argument (``None``: not differentiable)."""
+    for i, rule in enumerate(rules):
+        if rule is not None:
+            prim.vjps[i] = rule
+
+
+def defjvp(prim: Primitive, *rules: Rule | None) -> None:
+    """Register the forward rules of ``prim``, one per argument (``None``: not differentiable)."""
+    for i, rule in enumerate(rules):
+        if rule is not None:
+            prim.jvps[i] = rule
+
+
+def defvjp_argnum(prim: Primitive, rule: Rule) -> None:
+    """One reverse rule ``rule(argnum, g, ans, *args, **params)`` for every argument."""
+    prim.vjp_argnum = rule
+
+
+def defjvp_argnum(prim: Primitive, rule: Rule) -> None:
+    """One forward rule ``rule(argnum, x_dot, ans, *args, **params)`` for every argument."""
+    prim.jvp_argnum = rule
+
+
+_FLOATING = "f"
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _raw(a: Any) -> Any:
+    """A non-Tensor argument as NumPy sees it; NumPy scalars become weak Python scalars."""
+    if isinstance(a, np.generic):
+        return a.item()
+    return a
+
+
+def _check_same_dtype(prim: Primitive, vals: list[Any]) -> None:
+    seen = None
+    for v in vals:
+        dt = getattr(v, "dtype", None)
+        if dt is not None and dt.kind == _FLOATING:
+            if seen is None:
+                seen = dt
+            elif dt != seen:
+                raise TypeError(
+                    f"{prim.name}: operands have dtypes {seen} and {dt}; chainrule never "
+                    f"upcasts silently, cast one of them with .astype() first")
+
+
+def _describe(vals: list[Any]) -> str:
+    parts = []
+    for v in vals:
+        if isinstance(v, np.ndarray):
+            parts.append(f"{v.dtype}{list(v.shape)}")
+        else:
+            parts.append(type(v).__name__)
+    return ", ".join(parts)
+
+
+def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Run ``prim`` on ``args``; record a reverse-mode node and push tangents when needed.
+
+    Returns a plain ndarray when no argument is a Tensor (the dual fast path used by the
+    rules), otherwise a Tensor.
+    """
+    if prim.variadic:
+        seq = args[0]
+        if not isinstance(seq, (list, tuple)) or len(args) != 1:
+            raise TypeError(f"{prim.name} expects one sequence of arrays, got {len(args)} "
+                            f"positional arguments")
+        args = tuple(seq)
+    has_tensor = False
+    needs_grad = False
+    vals = []
+    for a in args:
+        if isinstance(a, Tensor):
+            has_tensor = True
+            if a.requires_grad:
+                needs_grad = True
+            vals.append(a.data)
+        else:
+            vals.append(_raw(a) if not isinstance(a, np.ndarray) else a)
+    if prim.float_op:
+        for i, v in enumerate(vals):
+            if isinstance(v, np.ndarray) and v.dtype.kind in "iub":
+                vals[i] = v.astype(_FLOAT32)
+    if prim.same_dtype:
+        _check_same_dtype(prim, vals)
+    try:
+        out = prim.impl(*vals, **params) if not prim.variadic else prim.impl(vals, **params)
+    except (ValueError, TypeError, IndexError) as exc:
+        hint = prim.error_hint(*vals, **params) if prim.error_hint is not None else None
+        msg = hint or f"{exc} (operands: {_describe(vals)})"
+        raise type(exc)(f"{prim.name}: {msg}") from exc
+    if not has_tensor:
+        return out
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    t = Tensor.__new__(Tensor)
+    t.data = out
+    t.grad = None
+    t._tangent = None
+    t.name = None
+    if needs_grad and prim.differentiable and state.grad_enabled:
+        t.requires_grad = True
+        t._prim = prim
+        t._parents = args
+        t._params = params
+    else:
+        t.requires_grad = False
+        t._prim = None
+        t._parents = ()
+        t._params = None
+    if state.fwd_level and prim.differentiable:
+        _push_tangent(prim, t, args, params)
+    return t
+
+
+def _push_tangent(prim: Primitive, out: Tensor, args: tuple, params: dict) -> None:
+    """Forward mode: out_dot = sum_i JVP_i(x_i_dot, ans, *args)."""
+    tangents = [a._tangent if isinstance(a, Tensor) else None for a in args]
+    if all(t is None for t in tangents):
+        return
+    as_tensors = out.requires_grad or any(
+        isinstance(t, Tensor) and t.requires_grad for t in tangents)
+    if as_tensors:
+        ans: Any = out
+        rule_args: Any = args
+    else:
+        ans = out.data
+        rule_args = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+        tangents = [t.data if isinstance(t, Tensor) else t for t in tangents]
+    total: Any = None
+    level = state.fwd_level
+    state.fwd_level = 0  # the rules' own ops carry no tangents (no nested forward mode)
+    try:
+        for i, t_dot in enumerate(tangents):
+            if t_dot is None:
+                continue
+            contrib = prim.jvp_rule(i)(t_dot, ans, *rule_args, **params) if not prim.variadic \
+                else prim.jvp_rule(i)(t_dot, ans, list(rule_args), **params)
+            total = contrib if total is None else total + contrib
+    finally:
+        state.fwd_level = level
+    from .ops.shape import broadcast_to_p  # local: ops import this module
+
+    if total.shape != out.data.shape:
+        total = broadcast_to_p(total, shape=out.data.shape)
+    if getattr(total, "dtype", out.data.dtype) != out.data.dtype:
+        total = total.astype(out.data.dtype)
+    out._tangent = total
