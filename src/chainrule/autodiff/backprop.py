@@ -12,31 +12,38 @@ Two paths run the same rules:
 """
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import Any, Iterable
 
 import numpy as np
 
 from ._state import state
 from .ops.shape import sum_to
-from .tensor import Tensor
+from .tensor import Tensor, wrap_array
 
 
 def toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
-    """Tensors of the graph of ``root`` that require grad, each after all its consumers."""
+    """Tensors of the graph of ``root`` that require grad, each after all its consumers.
+
+    Kahn's algorithm: count each node's consumers, then release a node when its last
+    consumer is done. ``stop`` holds ids of nodes whose inputs are not explored.
+    """
     consumers: dict[int, int] = {}
     stack = [root]
-    seen = {id(root)}
     while stack:
         t = stack.pop()
         if t._prim is None or (stop is not None and id(t) in stop):
             continue
-        for p in t._parents:
-            if isinstance(p, Tensor) and p.requires_grad:
-                pid = id(p)
-                consumers[pid] = consumers.get(pid, 0) + 1
-                if pid not in seen:
-                    seen.add(pid)
-                    stack.append(p)
+        parents = t._parents
+        for i in t._grad_idx:
+            p = parents[i]
+            pid = id(p)
+            c = consumers.get(pid)
+            if c is None:
+                consumers[pid] = 1
+                stack.append(p)
+            else:
+                consumers[pid] = c + 1
     order = []
     ready = [root]
     while ready:
@@ -44,12 +51,14 @@ def toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
         order.append(t)
         if t._prim is None or (stop is not None and id(t) in stop):
             continue
-        for p in t._parents:
-            if isinstance(p, Tensor) and p.requires_grad:
-                pid = id(p)
-                consumers[pid] -= 1
-                if consumers[pid] == 0:
-                    ready.append(p)
+        parents = t._parents
+        for i in t._grad_idx:
+            p = parents[i]
+            pid = id(p)
+            c = consumers[pid] - 1
+            consumers[pid] = c
+            if c == 0:
+                ready.append(p)
     return order
 
 
@@ -69,7 +78,7 @@ def _check_seed(root: Tensor, seed: Any, graph_path: bool) -> Any:
                              f"of that shape as the seed, or reduce the output to a scalar")
         seed = np.ones(root.shape, dtype=root.dtype)
     else:
-        arr = seed.data if isinstance(seed, Tensor) else np.asarray(seed, dtype=root.dtype)
+        arr = seed.data if isinstance(seed, Tensor) else np.array(seed, dtype=root.dtype)
         if arr.shape != root.shape:
             raise ValueError(f"backward: the seed has shape {arr.shape}, expected the "
                              f"output's shape {root.shape}")
@@ -91,51 +100,64 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
     """
     graph_path = create_graph or state.fwd_level > 0
     seed = _check_seed(root, seed, graph_path)
-    wanted = {id(t): t for t in targets} if targets is not None else {}
-    stop = set(wanted) if targets is not None else None
-    order = toposort(root, stop)
+    wanted = {id(t): t for t in targets} if targets is not None else None
     grads: dict[int, Any] = {id(root): seed}
     result: dict[int, Any] = {}
+    given: set[int] = set()  # arrays stored as a leaf's .grad in this pass
+    # Nodes leave the heap in decreasing creation stamp: every consumer of a node was
+    # created after it, so its cotangent is complete when it is popped (no recursion,
+    # one pass, each node once).
+    heap = [(-root._seq, root)]
     prev_mode = state.grad_enabled
     state.grad_enabled = graph_path
     try:
-        for t in order:
+        while heap:
+            t = heappop(heap)[1]
             tid = id(t)
-            g = grads.pop(tid, None)
-            if g is None:
-                continue
-            if keep_all or tid in wanted:
+            g = grads.pop(tid)
+            is_wanted = wanted is not None and tid in wanted
+            if keep_all or is_wanted:
                 result[tid] = g
-            if t._prim is None or tid in wanted:
-                if accumulate and t._prim is None:
-                    _accumulate_leaf(t, g, graph_path)
-                continue
             prim = t._prim
+            if prim is None or is_wanted:
+                if accumulate and prim is None:
+                    if (not graph_path and t.grad is None and type(g) is np.ndarray
+                            and g.dtype is t.data.dtype and g.flags.owndata
+                            and g.flags.writeable and id(g) not in given):
+                        given.add(id(g))  # the common case: a fresh array, kept as is
+                        t.grad = wrap_array(g)
+                    else:
+                        _accumulate_leaf(t, g, graph_path, given)
+                continue
             params = t._params
             parents = t._parents
             if graph_path:
                 ans: Any = t
-                args: Any = parents
+                args: Any = (list(parents),) if prim.variadic else parents
             else:
                 ans = t.data
-                args = tuple(p.data if isinstance(p, Tensor) else p for p in parents)
-            if prim.variadic:
-                args = (list(args),)
-            for i, p in enumerate(parents):
-                if not (isinstance(p, Tensor) and p.requires_grad):
-                    continue
-                g_i = prim.vjp_rule(i)(g, ans, *args, **params)
-                if g_i.shape != p.data.shape:
-                    g_i = sum_to(g_i, p.data.shape)
+                args = (t._vals,) if prim.variadic else t._vals
+            vjps = prim.vjps
+            for i in t._grad_idx:
+                p = parents[i]
+                rule = vjps.get(i) or prim.vjp_rule(i)
+                g_i = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                shape = p.data.shape
+                if g_i.shape != shape:
+                    g_i = sum_to(g_i, shape)
                 pid = id(p)
                 prev = grads.get(pid)
-                grads[pid] = g_i if prev is None else prev + g_i
+                if prev is None:
+                    grads[pid] = g_i
+                    heappush(heap, (-p._seq, p))
+                else:
+                    grads[pid] = prev + g_i
     finally:
         state.grad_enabled = prev_mode
     return result
 
 
-def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool) -> None:
+def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool, given: set[int]) -> None:
     if graph_path:
         g_t = g if isinstance(g, Tensor) else Tensor(g)
         if g_t.dtype != leaf.dtype:
@@ -145,7 +167,13 @@ def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool) -> None:
     if g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
     if leaf.grad is None:
-        leaf.grad = Tensor(np.array(g, copy=True))
+        # keep a fresh, writable array as is (optimisers update .grad in place); copy views,
+        # read-only broadcasts and arrays already handed to another leaf in this pass
+        if (type(g) is not np.ndarray or not g.flags.owndata or not g.flags.writeable
+                or id(g) in given):
+            g = np.array(g, copy=True)
+        given.add(id(g))
+        leaf.grad = wrap_array(g)
     elif leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._state import state
-from .tensor import Tensor
+from .tensor import Tensor, next_seq
 
 Rule = Callable[..., Any]
 
@@ -69,7 +69,12 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        return apply(self, *args, **params)
+        """Dual call used inside rules: plain arrays go straight to ``impl`` (no recording,
+        no checks: the fast path of first-order backward); Tensors go through ``apply``."""
+        for a in (args[0] if self.variadic else args):
+            if isinstance(a, Tensor):
+                return apply(self, *args, **params)
+        return self.impl(*args, **params)
 
     def vjp_rule(self, argnum: int) -> Rule:
         rule = self.vjps.get(argnum)
@@ -121,8 +126,15 @@ _FLOAT32 = np.dtype(np.float32)
 
 
 def _raw(a: Any) -> Any:
-    """A non-Tensor argument as NumPy sees it; NumPy scalars become weak Python scalars."""
+    """A non-Tensor argument as NumPy sees it.
+
+    float32/float16 NumPy scalars (which NumPy's own 0-d arithmetic returns inside rules)
+    keep their dtype as 0-d arrays; other NumPy scalars (np.float64 is a Python float, and
+    integers) become weak Python scalars, like ``2.0`` in ``x * 2.0``.
+    """
     if isinstance(a, np.generic):
+        if isinstance(a, np.floating) and not isinstance(a, float):
+            return np.asarray(a)
         return a.item()
     return a
 
@@ -130,14 +142,15 @@ def _raw(a: Any) -> Any:
 def _check_same_dtype(prim: Primitive, vals: list[Any]) -> None:
     seen = None
     for v in vals:
-        dt = getattr(v, "dtype", None)
-        if dt is not None and dt.kind == _FLOATING:
-            if seen is None:
-                seen = dt
-            elif dt != seen:
-                raise TypeError(
-                    f"{prim.name}: operands have dtypes {seen} and {dt}; chainrule never "
-                    f"upcasts silently, cast one of them with .astype() first")
+        if type(v) is np.ndarray:
+            dt = v.dtype
+            if dt.kind == _FLOATING:
+                if seen is None:
+                    seen = dt
+                elif dt is not seen and dt != seen:
+                    raise TypeError(
+                        f"{prim.name}: operands have dtypes {seen} and {dt}; chainrule never "
+                        f"upcasts silently, cast one of them with .astype() first")
 
 
 def _describe(vals: list[Any]) -> str:
@@ -153,31 +166,37 @@ def _describe(vals: list[Any]) -> str:
 def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
     """Run ``prim`` on ``args``; record a reverse-mode node and push tangents when needed.
 
-    Returns a plain ndarray when no argument is a Tensor (the dual fast path used by the
-    rules), otherwise a Tensor.
+    Returns a plain ndarray when no argument is a Tensor, otherwise a Tensor. A recorded
+    Tensor keeps ``_parents`` (the arguments), ``_vals`` (their arrays, as the forward saw
+    them), ``_params`` and ``_grad_idx`` (which arguments need a cotangent).
     """
     if prim.variadic:
-        seq = args[0]
-        if not isinstance(seq, (list, tuple)) or len(args) != 1:
+        seq = args[0] if len(args) == 1 else None
+        if not isinstance(seq, (list, tuple)):
             raise TypeError(f"{prim.name} expects one sequence of arrays, got {len(args)} "
                             f"positional arguments")
         args = tuple(seq)
+    vals = list(args)
+    grad_idx = None
     has_tensor = False
-    needs_grad = False
-    vals = []
+    i = 0
     for a in args:
         if isinstance(a, Tensor):
             has_tensor = True
+            vals[i] = a.data
             if a.requires_grad:
-                needs_grad = True
-            vals.append(a.data)
-        else:
-            vals.append(_raw(a) if not isinstance(a, np.ndarray) else a)
+                if grad_idx is None:
+                    grad_idx = [i]
+                else:
+                    grad_idx.append(i)
+        elif isinstance(a, np.generic):
+            vals[i] = _raw(a)
+        i += 1
     if prim.float_op:
         for i, v in enumerate(vals):
-            if isinstance(v, np.ndarray) and v.dtype.kind in "iub":
+            if type(v) is np.ndarray and v.dtype.kind in "iub":
                 vals[i] = v.astype(_FLOAT32)
-    if prim.same_dtype:
+    if prim.same_dtype and i > 1:
         _check_same_dtype(prim, vals)
     try:
         out = prim.impl(*vals, **params) if not prim.variadic else prim.impl(vals, **params)
@@ -194,16 +213,21 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
     t.grad = None
     t._tangent = None
     t.name = None
-    if needs_grad and prim.differentiable and state.grad_enabled:
+    t._seq = next_seq()
+    if grad_idx is not None and prim.differentiable and state.grad_enabled:
         t.requires_grad = True
         t._prim = prim
         t._parents = args
         t._params = params
+        t._vals = vals
+        t._grad_idx = grad_idx
     else:
         t.requires_grad = False
         t._prim = None
         t._parents = ()
         t._params = None
+        t._vals = None
+        t._grad_idx = ()
     if state.fwd_level and prim.differentiable:
         _push_tangent(prim, t, args, params)
     return t

@@ -7,6 +7,7 @@ never a silent upcast.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -14,6 +15,9 @@ import numpy as np
 from ._state import state
 
 _DEFAULT_FLOAT = np.dtype(np.float32)
+next_seq = itertools.count().__next__
+"""Creation stamp: a tensor is always stamped after its inputs, so decreasing stamps are a
+topological order of any graph (reverse mode walks it with a heap)."""
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -49,8 +53,8 @@ class Tensor:
     ``retain_graph=True``). Call ``zero_grad()`` (or an optimiser's) between steps.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_prim", "_parents", "_params",
-                 "_tangent", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_prim", "_parents", "_params", "_vals",
+                 "_grad_idx", "_seq", "_tangent", "name", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` defer to Tensor.__rmul__
     __array_priority__ = 1000
 
@@ -66,6 +70,9 @@ class Tensor:
         self._prim = None
         self._parents: tuple = ()
         self._params = None
+        self._vals = None
+        self._grad_idx: Any = ()
+        self._seq = next_seq()
         self._tangent = None
         self.name = name
 
@@ -170,43 +177,43 @@ class Tensor:
 
     # --------------------------------------------------------------- operators
     def __add__(self, other: Any) -> "Tensor":
-        return _ops.add(self, other)
+        return _apply(_P.add_p, self, other)
 
     def __radd__(self, other: Any) -> "Tensor":
-        return _ops.add(other, self)
+        return _apply(_P.add_p, other, self)
 
     def __sub__(self, other: Any) -> "Tensor":
-        return _ops.subtract(self, other)
+        return _apply(_P.subtract_p, self, other)
 
     def __rsub__(self, other: Any) -> "Tensor":
-        return _ops.subtract(other, self)
+        return _apply(_P.subtract_p, other, self)
 
     def __mul__(self, other: Any) -> "Tensor":
-        return _ops.multiply(self, other)
+        return _apply(_P.multiply_p, self, other)
 
     def __rmul__(self, other: Any) -> "Tensor":
-        return _ops.multiply(other, self)
+        return _apply(_P.multiply_p, other, self)
 
     def __truediv__(self, other: Any) -> "Tensor":
-        return _ops.divide(self, other)
+        return _apply(_P.divide_p, self, other)
 
     def __rtruediv__(self, other: Any) -> "Tensor":
-        return _ops.divide(other, self)
+        return _apply(_P.divide_p, other, self)
 
     def __pow__(self, other: Any) -> "Tensor":
-        return _ops.power(self, other)
+        return _apply(_P.power_p, self, other)
 
     def __rpow__(self, other: Any) -> "Tensor":
-        return _ops.power(other, self)
+        return _apply(_P.power_p, other, self)
 
     def __matmul__(self, other: Any) -> "Tensor":
-        return _ops.matmul(self, other)
+        return _apply(_P.matmul_p, self, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":
-        return _ops.matmul(other, self)
+        return _apply(_P.matmul_p, other, self)
 
     def __neg__(self) -> "Tensor":
-        return _ops.negative(self)
+        return _apply(_P.negative_p, self)
 
     def __pos__(self) -> "Tensor":
         return self
@@ -306,6 +313,23 @@ class Tensor:
         return _ops.abs(self)
 
 
+def wrap_array(arr: np.ndarray) -> Tensor:
+    """A constant Tensor around ``arr`` (no checks, no copy): the engine's fast constructor."""
+    t = Tensor.__new__(Tensor)
+    t.data = arr
+    t.grad = None
+    t.requires_grad = False
+    t._prim = None
+    t._parents = ()
+    t._params = None
+    t._vals = None
+    t._grad_idx = ()
+    t._seq = next_seq()
+    t._tangent = None
+    t.name = None
+    return t
+
+
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:
     """``x`` if it is already a Tensor (of ``dtype`` when given), else a new constant Tensor."""
     if isinstance(x, Tensor) and (dtype is None or x.dtype == np.dtype(dtype)):
@@ -317,4 +341,7 @@ def tensor_sequence(xs: Sequence[Any]) -> list[Tensor]:
     return [as_tensor(x) for x in xs]
 
 
-_ops: Any = None  # the ops module; set by chainrule.autodiff.ops when it is imported
+# Set by chainrule.autodiff.ops when it is imported (ops need Tensor defined first):
+_ops: Any = None  # the ops module
+_P: Any = None  # namespace of primitives, for the operators' direct calls
+_apply: Any = None  # chainrule.autodiff.primitive.apply

@@ -99,9 +99,11 @@ class Dataset:
         if scale is True and not is_u8:
             raise ValueError(f"Dataset {self.name!r}: scale=True divides uint8 pixels by 255, "
                              f"but X is {self.X.dtype}")
-        X = self.X.reshape(len(self.X), -1).astype(dtype, copy=True)
+        flat = self.X.reshape(len(self.X), -1)
         if is_u8 and scale is not False:
-            X *= np.asarray(1.0 / 255.0, dtype=X.dtype)
+            X = np.multiply(flat, np.asarray(1.0 / 255.0, dtype=dtype), dtype=dtype)
+        else:
+            X = flat.astype(dtype, copy=True)
         return self._replace(X=X)
 
     def subset(self, indices: np.ndarray | Sequence[int] | slice) -> Dataset:

@@ -151,19 +151,21 @@ def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def verify_file(path: str | os.PathLike[str], remote: RemoteFile) -> None:
-    """Raise `ChecksumError` naming the file unless its size and SHA-256 match ``remote``."""
+def verify_file(path: str | os.PathLike[str], remote: RemoteFile, dataset: str = "") -> None:
+    """Raise `ChecksumError` naming the file unless its size and SHA-256 match ``remote``
+    (``dataset``, e.g. "mnist", is named in the message)."""
     path = Path(path)
+    what = f"{dataset} file {remote.name}" if dataset else remote.name
     size = path.stat().st_size
     advice = (f"Delete {path} and download it again (or point data_dir / CHAINRULE_DATA at a "
               f"good copy)")
     if size != remote.size:
-        raise ChecksumError(f"{path}: {size} bytes, but the published {remote.name} has "
+        raise ChecksumError(f"{path}: {size} bytes, but the published {what} has "
                             f"{remote.size}; the file is partial or wrong. {advice}.")
     actual = sha256_file(path)
     if actual != remote.sha256:
         raise ChecksumError(f"{path}: SHA-256 {actual} does not match the published "
-                            f"{remote.sha256} for {remote.name}; the file is corrupt. {advice}.")
+                            f"{remote.sha256} for {what}; the file is corrupt. {advice}.")
 
 
 @contextmanager
@@ -316,7 +318,7 @@ def locate_files(collection: IdxCollection, keys: Sequence[str], *,
             path = download_file([m + remote.name for m in (mirrors or collection.mirrors)],
                                  target, remote, progress=progress)  # verified inside
         else:
-            verify_file(path, remote)
+            verify_file(path, remote, collection.name)
         found[key] = path
     return found
 

@@ -78,7 +78,7 @@ def split_indices(n: int, *, test_size: float | int = 0.2, val_size: float | int
     if labels is not None:
         classes, counts = np.unique(labels, return_counts=True)
         if counts.min() < 2:
-            bad = classes[np.argmin(counts)]
+            bad = classes[np.argmin(counts)].item()
             raise ValueError(f"stratify: class {bad!r} has only 1 member; every class needs at "
                              f"least 2 (use stratify=False)")
         rest, test = _stratified_take(labels, n_test, rng)

@@ -39,7 +39,18 @@ def square(x: Any) -> Tensor:
 from .. import tensor as _tensor_module  # noqa: E402
 import sys as _sys  # noqa: E402
 
+from types import SimpleNamespace as _NS  # noqa: E402
+
+from ..primitive import apply as _apply_fn  # noqa: E402
+from .elementwise import (add_p, divide_p, multiply_p, negative_p, power_p,  # noqa: E402
+                          subtract_p)
+from .linalg import matmul_p  # noqa: E402
+
 _tensor_module._ops = _sys.modules[__name__]
+_tensor_module._apply = _apply_fn
+_tensor_module._P = _NS(add_p=add_p, subtract_p=subtract_p, multiply_p=multiply_p,
+                        divide_p=divide_p, power_p=power_p, matmul_p=matmul_p,
+                        negative_p=negative_p)
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "ceil", "clip", "concatenate",

@@ -21,9 +21,7 @@ def public(prim: Primitive, doc: str | None = None) -> Callable[..., Tensor]:
     else:
         def fn(*args: Any, **params: Any) -> Tensor:  # type: ignore[misc]
             out = apply(prim, *args, **params)
-            if type(out) is not Tensor:
-                out = Tensor(np.asarray(out))
-            return out
+            return out if type(out) is Tensor else Tensor(np.asarray(out))
 
     fn.__name__ = prim.name
     fn.__qualname__ = prim.name

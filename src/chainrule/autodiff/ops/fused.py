@@ -37,60 +37,124 @@ def _check_labels(logits: np.ndarray, labels: np.ndarray) -> None:
                          f"labels in [0, {k - 1}]")
 
 
-def _sce_impl(logits, labels):
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduce(per: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return per
+    total = np.add.reduce(per, axis=None)
+    if reduction == "mean":
+        total = total * (1.0 / max(per.size, 1))
+    return np.asarray(total, dtype=per.dtype)
+
+
+def _spread(g, per_shape, reduction: str, dtype):
+    """The cotangent of each per-example loss, given the cotangent of the reduced loss."""
+    if reduction == "none":
+        return g
+    if reduction == "mean":
+        n = 1
+        for d in per_shape:
+            n *= d
+        return g * (1.0 / max(n, 1))
+    return g
+
+
+def _pick(logits, labels):
+    if logits.ndim == 2:
+        return logits[np.arange(len(labels)), labels]
+    return np.take_along_axis(logits, labels[..., None], axis=-1)[..., 0]
+
+
+def _sce_impl(logits, labels, reduction="none"):
     _check_labels(logits, labels)
-    m = np.max(logits, axis=-1, keepdims=True)
-    lse = np.log(np.sum(np.exp(logits - m), axis=-1, keepdims=True)) + m
-    picked = np.take_along_axis(logits, labels[..., None], axis=-1)
-    return (lse - picked)[..., 0]
+    m = np.maximum.reduce(logits, axis=-1, keepdims=True)
+    lse = np.log(np.add.reduce(np.exp(logits - m), axis=-1)) + m[..., 0]
+    return _reduce(lse - _pick(logits, labels), reduction)
 
 
 def _softmax(z):
     return exp_p(z - logsumexp_p(z, axis=-1, keepdims=True))
 
 
-def _sce_vjp(g, ans, logits, labels):
-    probs = _softmax(logits)
-    delta = probs - one_hot_p(labels, depth=logits.shape[-1], dtype=logits.dtype)
-    return reshape_p(g, shape=g.shape + (1,)) * delta
+def _sce_delta(logits, labels):
+    """softmax(z) - onehot(y): the gradient of each row's loss."""
+    return _softmax(logits) - one_hot_p(labels, depth=logits.shape[-1], dtype=logits.dtype)
 
 
-def _sce_jvp(z_dot, ans, logits, labels):
+def _sce_vjp(g, ans, logits, labels, reduction="none"):
+    g_rows = _spread(g, logits.shape[:-1], reduction, logits.dtype)
+    if reduction == "none":
+        g_rows = reshape_p(g_rows, shape=g_rows.shape + (1,))
+    return g_rows * _sce_delta(logits, labels)
+
+
+def _sce_jvp(z_dot, ans, logits, labels, reduction="none"):
     from .reduce import sum_p
 
-    delta = _softmax(logits) - one_hot_p(labels, depth=logits.shape[-1], dtype=logits.dtype)
-    return sum_p(z_dot * delta, axis=-1)
+    per = sum_p(z_dot * _sce_delta(logits, labels), axis=-1)
+    if reduction == "none":
+        return per
+    total = sum_p(per)
+    return total * (1.0 / max(per.size, 1)) if reduction == "mean" else total
 
 
-softmax_cross_entropy_p = Primitive("softmax_cross_entropy", _sce_impl, float_op=False,
+softmax_cross_entropy_p = Primitive("softmax_cross_entropy", _sce_impl,
                                     expr="CE(softmax({0}), {1})")
 defvjp(softmax_cross_entropy_p, _sce_vjp, None)
 defjvp(softmax_cross_entropy_p, _sce_jvp, None)
-softmax_cross_entropy_p.error_hint = None
 
 
-def _sbce_impl(logits, targets):
-    return np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+def _sbce_impl(logits, targets, reduction="none"):
+    per = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+    return _reduce(per, reduction)
+
+
+def _sbce_vjp_z(g, ans, z, t, reduction="none"):
+    return _spread(g, z.shape, reduction, z.dtype) * (sigmoid_p(z) - t)
+
+
+def _sbce_vjp_t(g, ans, z, t, reduction="none"):
+    return -_spread(g, z.shape, reduction, z.dtype) * z
+
+
+def _sbce_jvp(term, reduction):
+    from .reduce import sum_p
+
+    if reduction == "none":
+        return term
+    total = sum_p(term)
+    return total * (1.0 / max(term.size, 1)) if reduction == "mean" else total
 
 
 sigmoid_bce_p = Primitive("sigmoid_binary_cross_entropy", _sbce_impl, float_op=True,
                           same_dtype=True, expr="BCE(sigmoid({0}), {1})")
-defvjp(sigmoid_bce_p, lambda g, ans, z, t: g * (sigmoid_p(z) - t), lambda g, ans, z, t: -g * z)
-defjvp(sigmoid_bce_p, lambda z_dot, ans, z, t: z_dot * (sigmoid_p(z) - t),
-       lambda t_dot, ans, z, t: -t_dot * z)
+defvjp(sigmoid_bce_p, _sbce_vjp_z, _sbce_vjp_t)
+defjvp(sigmoid_bce_p,
+       lambda z_dot, ans, z, t, reduction="none": _sbce_jvp(z_dot * (sigmoid_p(z) - t), reduction),
+       lambda t_dot, ans, z, t, reduction="none": _sbce_jvp(-t_dot * z, reduction))
 
 _sce = public(softmax_cross_entropy_p)
 _sbce = public(sigmoid_bce_p)
 
 
-def softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:
-    """Per-example -log softmax(logits)[label] for integer labels (no reduction)."""
+def _check_reduction(reduction: str, name: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "none") -> Tensor:
+    """-log softmax(logits)[label] per example for integer labels; ``reduction`` none/mean/sum."""
+    _check_reduction(reduction, "softmax_cross_entropy")
     if isinstance(labels, Tensor):
         labels = labels.data
     labels = np.asarray(labels)
-    return _sce(logits, labels)
+    return _sce(logits, labels, reduction=reduction)
 
 
-def sigmoid_binary_cross_entropy(logits: Any, targets: Any) -> Tensor:
-    """Per-element binary cross-entropy of sigmoid(logits) against targets in [0, 1]."""
-    return _sbce(logits, targets)
+def sigmoid_binary_cross_entropy(logits: Any, targets: Any, reduction: str = "none") -> Tensor:
+    """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], per element;
+    ``reduction`` none/mean/sum."""
+    _check_reduction(reduction, "sigmoid_binary_cross_entropy")
+    return _sbce(logits, targets, reduction=reduction)

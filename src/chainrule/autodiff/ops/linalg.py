@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..primitive import Primitive, defjvp, defvjp
-from ..tensor import Tensor
+from ..primitive import Primitive, apply, defjvp, defvjp
+from ..tensor import Tensor, wrap_array
 from ._base import public
 from .reduce import sum_p
 from .shape import reshape_p, sum_to, transpose_p
@@ -82,9 +82,10 @@ def _linear_vjp_w(g, ans, x, w, b=None):
 
 
 def _linear_vjp_b(g, ans, x, w, b=None):
-    if g.ndim == 1:
+    nd = g.ndim
+    if nd == 1:
         return g
-    return sum_p(g, axis=tuple(range(g.ndim - 1)))
+    return sum_p(g, axis=0 if nd == 2 else tuple(range(nd - 1)))
 
 
 def _linear_hint(x, w, b=None):
@@ -113,9 +114,8 @@ _linear = public(linear_p)
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x @ weight.T + bias in one fused primitive (weight is (out_features, in_features))."""
-    if bias is None:
-        return _linear(x, weight)
-    return _linear(x, weight, bias)
+    out = apply(linear_p, x, weight) if bias is None else apply(linear_p, x, weight, bias)
+    return out if type(out) is Tensor else wrap_array(np.asarray(out))
 
 
 def dot(x: Any, y: Any) -> Tensor:

@@ -69,7 +69,10 @@ def _clip_mask_impl(x, lo=None, hi=None):
 
 def _one_hot_impl(labels, depth=None, dtype=np.float32):
     out = np.zeros(np.shape(labels) + (depth,), dtype=dtype)
-    np.put_along_axis(out, np.expand_dims(labels, -1), 1, axis=-1)
+    if out.ndim == 2:
+        out[np.arange(len(labels)), labels] = 1
+    else:
+        np.put_along_axis(out, np.expand_dims(labels, -1), 1, axis=-1)
     return out
 
 
