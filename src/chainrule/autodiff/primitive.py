@@ -192,12 +192,12 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
         elif isinstance(a, np.generic):
             vals[i] = _raw(a)
         i += 1
+    if prim.same_dtype and i > 1:
+        _check_same_dtype(prim, vals)
     if prim.float_op:
         for i, v in enumerate(vals):
             if type(v) is np.ndarray and v.dtype.kind in "iub":
                 vals[i] = v.astype(_FLOAT32)
-    if prim.same_dtype and i > 1:
-        _check_same_dtype(prim, vals)
     try:
         out = prim.impl(*vals, **params) if not prim.variadic else prim.impl(vals, **params)
     except (ValueError, TypeError, IndexError) as exc:
