@@ -1,0 +1,218 @@
+"""One training step of a playground-size network: 2-8-8-1, tanh, sigmoid output with
+binary cross-entropy on logits, SGD, batch 16.
+
+At this size every framework is pure overhead; the NumPy baseline is the floor. Compared,
+in one process: a hand-written NumPy step, chainrule (nn.MLP + BCEWithLogitsLoss +
+optim.SGD), PyTorch eager and scikit-learn's ``partial_fit`` when installed, and a
+micrograd-style scalar engine (written below: one Python object per number), which is what
+teaching engines cost.
+
+Target: chainrule <= 2 x the NumPy step.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from _timing import interleaved
+
+BATCH, LR = 16, 0.1
+SIZES = ((8, 2), (8, 8), (1, 8))
+
+
+def make_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((BATCH, 2)).astype(np.float32)
+    return X, (X[:, 0] * X[:, 1] > 0).astype(np.float32)
+
+
+def initial_weights(seed: int = 1) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for fan_out, fan_in in SIZES:
+        out.append((rng.standard_normal((fan_out, fan_in)) / np.sqrt(fan_in)).astype(np.float32))
+        out.append(np.zeros(fan_out, np.float32))
+    return out
+
+
+def numpy_step_fn(X: np.ndarray, y: np.ndarray):
+    W1, b1, W2, b2, W3, b3 = params = initial_weights()
+    n = len(X)
+
+    def step() -> None:
+        z1 = np.tanh(X @ W1.T + b1)
+        z2 = np.tanh(z1 @ W2.T + b2)
+        a3 = (z2 @ W3.T + b3)[:, 0]
+        d3 = ((1 / (1 + np.exp(-a3)) - y) / n)[:, None]
+        d2 = (d3 @ W3) * (1 - z2 * z2)
+        d1 = (d2 @ W2) * (1 - z1 * z1)
+        grads = (d1.T @ X, d1.sum(0), d2.T @ z1, d2.sum(0), d3.T @ z2, d3.sum(0))
+        for p, g in zip(params, grads):
+            p -= LR * g
+
+    return step
+
+
+def chainrule_step_fn(X: np.ndarray, y: np.ndarray):
+    from chainrule import nn, optim
+
+    model = nn.MLP(2, [8, 8], 1, activation="tanh", output="sigmoid", seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    model.load_state_dict(dict(zip(names, initial_weights())))
+    loss_fn = nn.BCEWithLogitsLoss()
+    opt = optim.SGD(model.parameters(), lr=LR)
+
+    def step() -> None:
+        loss = loss_fn(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_step_fn(X: np.ndarray, y: np.ndarray):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8),
+                                torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    with torch.no_grad():
+        for p, v in zip(model.parameters(), initial_weights()):
+            p.copy_(torch.from_numpy(v))
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step() -> None:
+        loss = loss_fn(model(Xt)[:, 0], yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def sklearn_step_fn(X: np.ndarray, y: np.ndarray):
+    try:
+        from sklearn.neural_network import MLPClassifier
+    except ImportError:
+        return None
+    clf = MLPClassifier(hidden_layer_sizes=(8, 8), activation="tanh", solver="sgd",
+                        learning_rate_init=LR, momentum=0.0, alpha=0.0, batch_size=BATCH,
+                        random_state=0)
+    labels = y.astype(int)
+    clf.partial_fit(X, labels, classes=[0, 1])
+    return lambda: clf.partial_fit(X, labels)
+
+
+class Value:
+    """A micrograd-style scalar: one Python object per number, recursive topological sort."""
+
+    __slots__ = ("data", "grad", "_back", "_prev")
+
+    def __init__(self, data: float, prev: tuple = ()) -> None:
+        self.data, self.grad, self._back, self._prev = data, 0.0, None, prev
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other))
+
+        def back():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._back = back
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other))
+
+        def back():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._back = back
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, (self,))
+
+        def back():
+            self.grad += (1 - t * t) * out.grad
+        out._back = back
+        return out
+
+    def bce_logit(self, target: float):
+        z = self.data
+        loss = max(z, 0) - z * target + math.log1p(math.exp(-abs(z)))
+        out = Value(loss, (self,))
+
+        def back():
+            self.grad += (1 / (1 + math.exp(-z)) - target) * out.grad
+        out._back = back
+        return out
+
+    def backward(self) -> None:
+        order, seen = [], set()
+
+        def visit(v):
+            if id(v) not in seen:
+                seen.add(id(v))
+                for p in v._prev:
+                    visit(p)
+                order.append(v)
+        visit(self)
+        self.grad = 1.0
+        for v in reversed(order):
+            if v._back is not None:
+                v._back()
+
+
+def scalar_step_fn(X: np.ndarray, y: np.ndarray):
+    weights = [[[Value(float(w)) for w in row] for row in W] if W.ndim == 2 else
+               [Value(float(b)) for b in W] for W in initial_weights()]
+    params = [v for layer in weights for row in layer for v in (row if isinstance(row, list)
+                                                                else [row])]
+    rows, targets = X.tolist(), y.tolist()
+
+    def layer(inputs, W, b, act):
+        outs = []
+        for w_row, b_j in zip(W, b):
+            s = b_j
+            for w, x in zip(w_row, inputs):
+                s = s + w * x
+            outs.append(s.tanh() if act else s)
+        return outs
+
+    def step() -> None:
+        total = Value(0.0)
+        for x, t in zip(rows, targets):
+            h = layer(x, weights[0], weights[1], True)
+            h = layer(h, weights[2], weights[3], True)
+            total = total + layer(h, weights[4], weights[5], False)[0].bce_logit(t)
+        loss = total * (1.0 / len(rows))
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad
+
+    return step
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    X, y = make_batch()
+    fns = {"numpy": numpy_step_fn(X, y), "chainrule": chainrule_step_fn(X, y)}
+    for name, maker in (("pytorch", torch_step_fn), ("sklearn", sklearn_step_fn)):
+        fn = maker(X, y)
+        if fn is not None:
+            fns[name] = fn
+    number = 300 if quick else 2000
+    times = interleaved(fns, repeat=5, number=number)
+    times.update(interleaved({"scalar engine": scalar_step_fn(X, y)}, repeat=3,
+                             number=5 if quick else 20))
+    return times
