@@ -14,14 +14,9 @@ from .nondiff import (argmax, argmin, ceil, equal, floor, greater, greater_equal
                       less, less_equal, logical_and, logical_not, logical_or, not_equal,
                       round, sign)
 from .reduce import logsumexp, max, mean, min, std, sum, var
+from .softmax import softmax, softmax_p
 from .shape import (broadcast_to, concatenate, expand_dims, getitem, reshape, squeeze, stack,
                     swapaxes, transpose)
-
-
-@composed
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x - logsumexp(x)) along ``axis``: stable for any finite logits."""
-    return exp(x - logsumexp(x, axis=axis, keepdims=True))
 
 
 @composed
