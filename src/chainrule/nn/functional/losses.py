@@ -155,7 +155,7 @@ def _bce_logits(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
     z = _prediction(logits, name, "logits")
     t = _target(target, z, name, "logits")
     _check_unit_interval(t.data, name, "target")
-    return _reduce(sigmoid_binary_cross_entropy(z, t), reduction)
+    return sigmoid_binary_cross_entropy(z, t, reduction=reduction)  # reduction fused in
 
 
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -213,7 +213,7 @@ def _cross_entropy(logits: Any, target: Any, reduction: str, name: str) -> Tenso
                              f"{sums.max():.4g}]")
         per = -(t * log_softmax(z, axis=-1)).sum(axis=-1)
     else:
-        per = softmax_cross_entropy(z, _labels(target, z, name))
+        return softmax_cross_entropy(z, _labels(target, z, name), reduction=reduction)
     return _reduce(per, reduction)
 
 
