@@ -138,10 +138,16 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
                 ans = t.data
                 args = (t._vals,) if prim.variadic else t._vals
             vjps = prim.vjps
-            for i in t._grad_idx:
+            grad_idx = t._grad_idx
+            fused = prim.vjp_all(g, ans, *args, need=grad_idx, **params) \
+                if prim.vjp_all is not None else None
+            for i in grad_idx:
                 p = parents[i]
-                rule = vjps.get(i) or prim.vjp_rule(i)
-                g_i = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                if fused is not None:
+                    g_i = fused[i]
+                else:
+                    rule = vjps.get(i) or prim.vjp_rule(i)
+                    g_i = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
                 shape = p.data.shape
                 if g_i.shape != shape:
                     g_i = sum_to(g_i, shape)

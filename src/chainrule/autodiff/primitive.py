@@ -44,11 +44,13 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "float_op", "differentiable", "same_dtype", "variadic",
-                 "vjps", "jvps", "vjp_argnum", "jvp_argnum", "expr", "error_hint")
+                 "vjps", "jvps", "vjp_argnum", "jvp_argnum", "vjp_all", "jvp_all",
+                 "residuals", "expr", "error_hint")
 
     def __init__(self, name: str, impl: Callable[..., np.ndarray], *, float_op: bool = False,
                  differentiable: bool = True, same_dtype: bool = False,
-                 variadic: bool = False, expr: str | None = None) -> None:
+                 variadic: bool = False, residuals: bool = False,
+                 expr: str | None = None) -> None:
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} is already registered")
         self.name = name
@@ -61,6 +63,11 @@ class Primitive:
         self.jvps: dict[int, Rule] = {}
         self.vjp_argnum: Rule | None = None
         self.jvp_argnum: Rule | None = None
+        # a fused block (e.g. a whole dense stack) may give all cotangents / the tangent in
+        # one rule, and keep forward intermediates ("residuals") for its backward
+        self.vjp_all: Rule | None = None
+        self.jvp_all: Rule | None = None
+        self.residuals = residuals
         self.expr = expr  # format string for explain tables, e.g. "{0} * {1}"
         self.error_hint: Callable[..., str] | None = None
         PRIMITIVES[name] = self
@@ -74,7 +81,8 @@ class Primitive:
         for a in (args[0] if self.variadic else args):
             if isinstance(a, Tensor):
                 return apply(self, *args, **params)
-        return self.impl(*args, **params)
+        out = self.impl(*args, **params)
+        return out[0] if self.residuals else out
 
     def vjp_rule(self, argnum: int) -> Rule:
         rule = self.vjps.get(argnum)
@@ -111,6 +119,19 @@ def defjvp(prim: Primitive, *rules: Rule | None) -> None:
             prim.jvps[i] = rule
 
 
+def defvjp_all(prim: Primitive, rule: Rule) -> None:
+    """One reverse rule for all arguments: ``rule(g, ans, *args, need=indices, **params)``
+    returns a list of cotangents aligned with ``args`` (entries not in ``need`` may be
+    None)."""
+    prim.vjp_all = rule
+
+
+def defjvp_all(prim: Primitive, rule: Rule) -> None:
+    """One forward rule for all arguments: ``rule(tangents, ans, *args, **params)`` with
+    ``tangents`` aligned with ``args`` (None where an argument has no tangent)."""
+    prim.jvp_all = rule
+
+
 def defvjp_argnum(prim: Primitive, rule: Rule) -> None:
     """One reverse rule ``rule(argnum, g, ans, *args, **params)`` for every argument."""
     prim.vjp_argnum = rule
@@ -140,7 +161,10 @@ def _raw(a: Any) -> Any:
 
 
 def _check_same_dtype(prim: Primitive, vals: list[Any]) -> None:
+    """Refuse mixed float dtypes; cast integer arrays (in place in ``vals``) to the float
+    dtype of the other operands, so float32 * int64 stays float32 as in PyTorch."""
     seen = None
+    ints = False
     for v in vals:
         if type(v) is np.ndarray:
             dt = v.dtype
@@ -151,6 +175,12 @@ def _check_same_dtype(prim: Primitive, vals: list[Any]) -> None:
                     raise TypeError(
                         f"{prim.name}: operands have dtypes {seen} and {dt}; chainrule never "
                         f"upcasts silently, cast one of them with .astype() first")
+            elif dt.kind in "iu":
+                ints = True
+    if ints and seen is not None:
+        for i, v in enumerate(vals):
+            if type(v) is np.ndarray and v.dtype.kind in "iu":
+                vals[i] = v.astype(seen)
 
 
 def _describe(vals: list[Any]) -> str:
@@ -201,9 +231,14 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
     try:
         out = prim.impl(*vals, **params) if not prim.variadic else prim.impl(vals, **params)
     except (ValueError, TypeError, IndexError) as exc:
-        hint = prim.error_hint(*vals, **params) if prim.error_hint is not None else None
+        hint = None
+        if prim.error_hint is not None:
+            hint = prim.error_hint(vals, **params) if prim.variadic else \
+                prim.error_hint(*vals, **params)
         msg = hint or f"{exc} (operands: {_describe(vals)})"
         raise type(exc)(f"{prim.name}: {msg}") from exc
+    if prim.residuals:
+        out, params["res"] = out  # kept for the fast backward; rules recompute on Tensors
     if not has_tensor:
         return out
     if type(out) is not np.ndarray:
@@ -251,7 +286,9 @@ def _push_tangent(prim: Primitive, out: Tensor, args: tuple, params: dict) -> No
     level = state.fwd_level
     state.fwd_level = 0  # the rules' own ops carry no tangents (no nested forward mode)
     try:
-        for i, t_dot in enumerate(tangents):
+        if prim.jvp_all is not None:
+            total = prim.jvp_all(tangents, ans, *rule_args, **params)
+        for i, t_dot in (() if prim.jvp_all is not None else enumerate(tangents)):
             if t_dot is None:
                 continue
             contrib = prim.jvp_rule(i)(t_dot, ans, *rule_args, **params) if not prim.variadic \

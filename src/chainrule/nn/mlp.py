@@ -6,7 +6,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..autodiff import Tensor, no_grad
-from ..autodiff.ops import sigmoid, softmax
+from ..autodiff.ops import dense_stack, sigmoid, softmax
+from ..autodiff.ops.dense import ACTIVATIONS as _FUSABLE
 from .activations import ACTIVATIONS, get_activation
 from .init import initializer_name
 from .layers import Dropout, Linear, Sequential
@@ -79,12 +80,18 @@ class MLP(Module):
 
     ``model.layers`` is the ``Sequential`` of alternating ``Linear`` and activation modules
     (with ``Dropout`` after activations when used), for introspection.
+
+    ``fused`` (default True): the forward runs the whole stack as one ``dense_stack`` graph
+    node whose rules are the layers' own (same numbers, far less per-layer overhead); it
+    applies when every hidden activation is identity/relu/tanh/sigmoid and dropout is off
+    (or the model is in eval mode). Set ``model.fused = False`` to record every layer as its
+    own node, e.g. to show each one in an explain table.
     """
 
     def __init__(self, in_features: int, hidden: Sequence[int], out_features: int,
                  activation: Any = "relu", output: str = "auto", task: str | None = None,
                  dropout: float = 0.0, init: Any = None, seed: int | None = 0,
-                 dtype: Any = np.float32) -> None:
+                 dtype: Any = np.float32, fused: bool = True) -> None:
         super().__init__()
         if isinstance(hidden, (int, np.integer)) or not isinstance(hidden, (list, tuple)):
             raise TypeError(f"MLP: hidden must be a list of layer widths, got {hidden!r}")
@@ -122,8 +129,16 @@ class MLP(Module):
                              init=init if init is not None else "glorot_uniform",
                              rng=np.random.default_rng(next(streams)), dtype=self.dtype))
         self.layers = Sequential(*layers)
+        self.fused = bool(fused)
+        self._linears = [m for m in layers if isinstance(m, Linear)]
+        self._stack_acts = tuple(self.activations) + ("identity",)
+        self._fusable = all(a in _FUSABLE for a in self.activations)
 
     def forward(self, x: Any) -> Tensor:
+        if self.fused and self._fusable and (self.dropout == 0.0 or not self.training):
+            linears = self._linears
+            return dense_stack(linears[0]._checked(x), [m.weight for m in linears],
+                               [m.bias for m in linears], self._stack_acts)
         return self.layers(x)
 
     def _set_dtype(self, dtype: np.dtype) -> None:
@@ -159,7 +174,8 @@ class MLP(Module):
         return {"class": "MLP", "in_features": self.in_features, "hidden": list(self.hidden),
                 "out_features": self.out_features, "activation": list(self.activations),
                 "output": self.output_unit, "task": self.task, "dropout": self.dropout,
-                "init": init, "seed": self.seed, "dtype": dtype_name(self.dtype)}
+                "init": init, "seed": self.seed, "dtype": dtype_name(self.dtype),
+                "fused": self.fused}
 
 
 __all__ = ["MLP", "OUTPUT_UNITS", "TASK_UNITS"]
