@@ -12,6 +12,8 @@ from .autodiff.ops import (abs, concatenate, exp, linear, log, log_softmax, logs
                            maximum, mean, minimum, relu, reshape, sigmoid, softmax, softplus,
                            sqrt, stack, sum, tanh, transpose, where)
 
+from . import data, nn, optim  # noqa: E402  (NumPy only; heavier extras load lazily)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -19,5 +21,5 @@ __all__ = [
     "is_grad_enabled", "jacobian", "jvp", "linear", "log", "log_softmax", "logsumexp",
     "matmul", "maximum", "mean", "minimum", "no_grad", "relu", "reshape", "sigmoid",
     "softmax", "softplus", "sqrt", "stack", "sum", "tanh", "transpose", "value_and_grad",
-    "vjp", "where", "__version__",
+    "vjp", "where", "__version__", "data", "nn", "optim",
 ]
