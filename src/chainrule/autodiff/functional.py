@@ -120,6 +120,8 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
             per_arg.append(tree_unflatten(spec, grads[start:start + n]))
         g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
         value = out.reshape(()) if out.ndim else out
+        if not create:  # top level: do not hand back (and keep alive) the forward graph
+            value = value.detach()
         return ((value, aux), g) if has_aux else (value, g)
 
     wrapped.__name__ = f"value_and_grad({getattr(fun, '__name__', 'f')})"

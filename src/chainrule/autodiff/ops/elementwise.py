@@ -7,11 +7,14 @@ so both stay finite (and exact) at x = +-1000 in float32 and float64.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..primitive import Primitive, defjvp, defvjp
 from ._base import public
-from .nondiff import clip_mask_p, greater_p, sign_p, tie_mask_p
+from ..tensor import Tensor
+from .nondiff import clip_mask_p, equal_p, greater_p, sign_p, tie_mask_p
 
 # ---------------------------------------------------------------- binary arithmetic
 add_p = Primitive("add", np.add, same_dtype=True, expr="{0} + {1}")
@@ -34,13 +37,17 @@ defjvp(divide_p, lambda x_dot, ans, x, y: x_dot / y, lambda y_dot, ans, x, y: -y
 
 def _safe_log_base(x):
     """log(x) where x > 0, else 0: d(x^y)/dy is taken as 0 where x <= 0."""
+    if isinstance(x, (int, float)):  # a constant base: stay a weak scalar (2.0 ** x32)
+        return math.log(x) if x > 0 else 0.0
     pos = greater_p(x, 0)
     return log_p(where_p(pos, x, 1)) * pos
 
 
 def _power_dx(x, y):
-    # d/dx x^y = y x^(y-1); written as y * x^(y-1) so that y = 0 gives 0 everywhere.
-    return y * power_p(x, y - 1)
+    # d/dx x^y = y x^(y-1), and 0 where y = 0 (not 0 * 0^-1 = nan at x = 0)
+    if not isinstance(y, (np.ndarray, Tensor)):  # a constant scalar exponent
+        return x * 0.0 if y == 0 else y * power_p(x, y - 1)
+    return y * power_p(x, where_p(equal_p(y, 0), 1, y - 1))
 
 
 power_p = Primitive("power", np.power, float_op=True, same_dtype=True, expr="{0} ** {1}")
@@ -166,6 +173,19 @@ def _cast_impl(x: np.ndarray, dtype=None) -> np.ndarray:
 cast_p = Primitive("cast", _cast_impl, expr="{0}")
 defvjp(cast_p, lambda g, ans, x, dtype=None: cast_p(g, dtype=x.dtype))
 defjvp(cast_p, lambda x_dot, ans, x, dtype=None: cast_p(x_dot, dtype=dtype))
+
+def _broadcast_hint(*vals, **params) -> str | None:
+    shapes = [np.shape(v) for v in vals]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return (f"shapes {' and '.join(map(str, shapes))} do not broadcast; expected each "
+                f"trailing dimension to be equal or 1 (NumPy broadcasting)")
+    return None
+
+
+for _prim in (add_p, subtract_p, multiply_p, divide_p, power_p, maximum_p, minimum_p, where_p):
+    _prim.error_hint = _broadcast_hint
 
 add = public(add_p, "x + y, broadcasting.")
 subtract = public(subtract_p, "x - y, broadcasting.")

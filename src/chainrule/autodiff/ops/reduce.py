@@ -14,7 +14,7 @@ import numpy as np
 from ..primitive import Primitive, defjvp, defvjp
 from ..tensor import Tensor
 from ._base import composed, keepdims_shape, normalize_axis, public
-from .elementwise import exp_p
+from .elementwise import cast_p, exp_p
 from .nondiff import equal_p
 from .shape import broadcast_to_p, reshape_p
 
@@ -52,7 +52,7 @@ def _min_impl(x, axis=None, keepdims=False):
 def _extremum_weights(ans, x, axis, keepdims):
     """1/k at each of the k entries equal to the extremum, 0 elsewhere."""
     full = _expand_back(ans, x, axis, keepdims)
-    mask = equal_p(x, full) * 1.0
+    mask = cast_p(equal_p(x, full), dtype=x.dtype)  # in x's dtype: bool * 1.0 is float64
     return mask / sum_p(mask, axis=axis, keepdims=True)
 
 
@@ -82,8 +82,18 @@ def _logsumexp_impl(x, axis=None, keepdims=False):
     return out
 
 
+def stable_softmax(x, axis):
+    """softmax(x) along ``axis``, for rules: exp(x - m) / sum exp(x - m) with m = max x.
+
+    Not exp(x - logsumexp(x)): a large logsumexp (1000 + log 2) loses its low bits in
+    float32, and exp turns that into a relative error of ~3e-5 in every weight.
+    """
+    e = exp_p(x - max_p(x, axis=axis, keepdims=True))
+    return e / sum_p(e, axis=axis, keepdims=True)
+
+
 def _softmax_weights(ans, x, axis, keepdims):
-    return exp_p(x - _expand_back(ans, x, axis, keepdims))
+    return stable_softmax(x, axis)
 
 
 logsumexp_p = Primitive("logsumexp", _logsumexp_impl, float_op=True, expr="logsumexp({0})")
