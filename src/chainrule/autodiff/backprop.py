@@ -107,7 +107,8 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
     # Nodes leave the heap in decreasing creation stamp: every consumer of a node was
     # created after it, so its cotangent is complete when it is popped (no recursion,
     # one pass, each node once).
-    heap = [(-root._seq, root)]
+    heap = [(-root._seq, root)] if root._prim is not None else []
+    leaves: dict[int, list[Any]] = {} if heap else {id(root): [root, seed]}
     prev_mode = state.grad_enabled
     state.grad_enabled = graph_path
     try:
@@ -115,20 +116,12 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
             t = heappop(heap)[1]
             tid = id(t)
             g = grads.pop(tid)
-            is_wanted = wanted is not None and tid in wanted
-            if keep_all or is_wanted:
+            if keep_all:
                 result[tid] = g
-            prim = t._prim
-            if prim is None or is_wanted:
-                if accumulate and prim is None:
-                    if (not graph_path and t.grad is None and type(g) is np.ndarray
-                            and g.dtype is t.data.dtype and g.flags.owndata
-                            and g.flags.writeable and id(g) not in given):
-                        given.add(id(g))  # the common case: a fresh array, kept as is
-                        t.grad = wrap_array(g)
-                    else:
-                        _accumulate_leaf(t, g, graph_path, given)
+            if wanted is not None and tid in wanted:
+                result[tid] = g
                 continue
+            prim = t._prim
             params = t._params
             parents = t._parents
             if graph_path:
@@ -152,12 +145,30 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
                 if g_i.shape != shape:
                     g_i = sum_to(g_i, shape)
                 pid = id(p)
+                if p._prim is None:  # leaves need no ordering: gather them aside
+                    entry = leaves.get(pid)
+                    if entry is None:
+                        leaves[pid] = [p, g_i]
+                    else:
+                        entry[1] = entry[1] + g_i
+                    continue
                 prev = grads.get(pid)
                 if prev is None:
                     grads[pid] = g_i
                     heappush(heap, (-p._seq, p))
                 else:
                     grads[pid] = prev + g_i
+        for pid, (leaf, g) in leaves.items():
+            if keep_all or (wanted is not None and pid in wanted):
+                result[pid] = g
+            if not accumulate:
+                continue
+            if (not graph_path and leaf.grad is None and type(g) is np.ndarray
+                    and g.base is None and g.dtype is leaf.data.dtype and id(g) not in given):
+                given.add(id(g))  # the common case: a fresh array, kept as is
+                leaf.grad = wrap_array(g)
+            else:
+                _accumulate_leaf(leaf, g, graph_path, given)
     finally:
         state.grad_enabled = prev_mode
     return result

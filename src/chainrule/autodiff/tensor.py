@@ -171,9 +171,10 @@ class Tensor:
         ``gradient`` is the seed (required unless ``self`` has one element).
         ``create_graph=True`` records the backward pass, so ``.grad`` can be differentiated.
         """
-        from .backprop import backward
-
-        backward(self, gradient, create_graph=create_graph)
+        global _backward
+        if _backward is None:
+            from .backprop import backward as _backward
+        _backward(self, gradient, create_graph=create_graph)
 
     # --------------------------------------------------------------- operators
     def __add__(self, other: Any) -> "Tensor":
@@ -345,3 +346,4 @@ def tensor_sequence(xs: Sequence[Any]) -> list[Tensor]:
 _ops: Any = None  # the ops module
 _P: Any = None  # namespace of primitives, for the operators' direct calls
 _apply: Any = None  # chainrule.autodiff.primitive.apply
+_backward: Any = None  # chainrule.autodiff.backprop.backward, bound on first use

@@ -6,8 +6,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..autodiff import Tensor, no_grad
-from ..autodiff.ops import dense_stack, sigmoid, softmax
-from ..autodiff.ops.dense import ACTIVATIONS as _FUSABLE
+from ..autodiff.ops import sigmoid, softmax
+from ..autodiff.ops.dense import ACTIVATIONS as _FUSABLE, dense_stack_p
+from ..autodiff.primitive import apply
 from .activations import ACTIVATIONS, get_activation
 from .init import initializer_name
 from .layers import Dropout, Linear, Sequential
@@ -137,8 +138,12 @@ class MLP(Module):
     def forward(self, x: Any) -> Tensor:
         if self.fused and self._fusable and (self.dropout == 0.0 or not self.training):
             linears = self._linears
-            return dense_stack(linears[0]._checked(x), [m.weight for m in linears],
-                               [m.bias for m in linears], self._stack_acts)
+            wb = []
+            for m in linears:
+                wb += (m.weight, m.bias)
+            out = apply(dense_stack_p, linears[0]._checked(x), *wb,
+                        activations=self._stack_acts)
+            return out
         return self.layers(x)
 
     def _set_dtype(self, dtype: np.dtype) -> None:

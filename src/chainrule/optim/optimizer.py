@@ -177,11 +177,17 @@ class Optimizer:
         for group in self.param_groups:
             pairs = []
             for p in group["params"]:
-                g = _grad_array(p)
+                g = p.grad
                 if g is not None:
-                    if not isinstance(g, np.ndarray):
+                    g = g.data if isinstance(g, Tensor) else g
+                    if type(g) is not np.ndarray and not isinstance(g, np.ndarray):
                         raise TypeError(f"{name}: parameter {index} has a .grad of type "
                                         f"{type(g).__name__}; expected a Tensor")
+                    pd = p.data
+                    if g.shape == pd.shape and g.dtype is pd.dtype and not self.check_finite:
+                        pairs.append((p, g))  # the common case, checked in two comparisons
+                        index += 1
+                        continue
                     if g.shape != p.shape:
                         raise ValueError(f"{name}: parameter {index} has shape {p.shape} "
                                          f"but its gradient has shape {g.shape}; nothing "
@@ -220,9 +226,23 @@ class Optimizer:
 
     def _step_hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
         """A validated copy of a group's hyperparameters as Python numbers (a schedule or a
-        user may have set a NumPy scalar, which would upcast float32 arithmetic)."""
+        user may have set a NumPy scalar, which would upcast float32 arithmetic).
+
+        The copy is cached while the group's values stay the same objects, so a step does
+        not re-validate unchanged hyperparameters.
+        """
+        key = tuple((k, tuple(v) if isinstance(v, list) else v)
+                    for k, v in group.items() if k != "params")
+        cache = self.__dict__.setdefault("_hyper_cache", {})
+        hit = cache.get(id(group))
+        try:
+            if hit is not None and hit[0] == key:
+                return hit[1]
+        except (TypeError, ValueError):  # an unusual value (e.g. an array): validate it
+            pass
         hyper = {k: v for k, v in group.items() if k not in ("params", "name")}
         self._check_hyperparameters(hyper)
+        cache[id(group)] = (key, hyper, group)
         return hyper
 
     def _init_state(self, p: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:

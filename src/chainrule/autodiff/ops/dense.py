@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..primitive import Primitive, apply, defjvp_all, defvjp_all
 from ..tensor import Tensor, wrap_array
 from .elementwise import relu_p, sigmoid_p, tanh_p
@@ -50,7 +52,30 @@ def _recompute(x, wb, activations):
     return zs, pre
 
 
+def _fast_vjp_all(g, zs, pre, wb, activations, need):
+    """First-order backward on 2-D arrays: the δ recursion with the ``linear`` rule's
+    three products written out (x_bar = G W, W_bar = Gᵀ z, b_bar = Σ_rows G) and each
+    activation's own VJP rule."""
+    out: list[Any] = [None] * (1 + len(wb))
+    add_reduce = np.add.reduce
+    for k in range(len(activations) - 1, -1, -1):
+        prim = ACTIVATIONS[activations[k]]
+        if prim is not None:
+            g = prim.vjps[0](g, zs[k + 1], pre[k])
+        if 1 + 2 * k in need:
+            out[1 + 2 * k] = g.T @ zs[k]
+        if 2 + 2 * k in need:
+            out[2 + 2 * k] = add_reduce(g, axis=0)
+        if k > 0 or 0 in need:
+            g = g @ wb[2 * k]
+    if 0 in need:
+        out[0] = g
+    return out
+
+
 def _dense_stack_vjp_all(g, ans, x, *wb, activations=(), res=None, need=()):
+    if res is not None and not isinstance(g, Tensor) and g.ndim == 2:
+        return _fast_vjp_all(g, res[0], res[1], wb, activations, need)
     if res is None or isinstance(g, Tensor):
         res = _recompute(x, wb, activations)
     zs, pre = res
@@ -98,8 +123,6 @@ def _dense_stack_jvp_all(tangents, ans, x, *wb, activations=(), res=None):
         prim = ACTIVATIONS[act]
         t = ta if prim is None else prim.jvps[0](ta, zs[k + 1], a)
     if t is None:
-        import numpy as np
-
         return np.zeros(ans.shape, dtype=ans.dtype)
     return t
 

@@ -1,8 +1,8 @@
 """Elementwise primitives: arithmetic with broadcasting, and the unary functions.
 
 Stability is part of each forward:
-    sigmoid(x)  = 1 / (1 + e^-x) for x >= 0,  e^x / (1 + e^x) for x < 0
-    softplus(x) = max(x, 0) + log1p(e^-|x|)
+    sigmoid(x)  = exp(-logaddexp(0, -x))      (= 1 / (1 + e^-x))
+    softplus(x) = logaddexp(0, x)             (= log(1 + e^x))
 so both stay finite (and exact) at x = +-1000 in float32 and float64.
 """
 from __future__ import annotations
@@ -127,10 +127,12 @@ defvjp(tanh_p, lambda g, ans, x: g * (1.0 - ans * ans))
 defjvp(tanh_p, lambda x_dot, ans, x: x_dot * (1.0 - ans * ans))
 
 
+_exp, _negative, _logaddexp = np.exp, np.negative, np.logaddexp
+
+
 def _sigmoid_impl(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))
-    num = np.where(x >= 0, 1.0, e).astype(e.dtype, copy=False)
-    return num / (1.0 + e)
+    # sigma(x) = exp(-log(1 + e^-x)); logaddexp never overflows, exp underflows to 0
+    return _exp(_negative(_logaddexp(0, _negative(x))))
 
 
 sigmoid_p = Primitive("sigmoid", _sigmoid_impl, float_op=True, expr="sigmoid({0})")
@@ -139,7 +141,7 @@ defjvp(sigmoid_p, lambda x_dot, ans, x: x_dot * (ans * (1.0 - ans)))
 
 
 def _softplus_impl(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    return _logaddexp(0, x)  # log(e^0 + e^x), computed without overflow
 
 
 softplus_p = Primitive("softplus", _softplus_impl, float_op=True, expr="softplus({0})")

@@ -2,7 +2,7 @@
 
     softmax_cross_entropy(z, y)  = logsumexp(z) - z[y]            (per row, integer labels)
         d/dz = softmax(z) - onehot(y)
-    sigmoid_binary_cross_entropy(z, t) = max(z, 0) - z t + log(1 + e^-|z|)
+    sigmoid_binary_cross_entropy(z, t) = softplus(z) - z t = logaddexp(0, z) - z t
         d/dz = sigmoid(z) - t,   d/dt = -z
 Both are finite for logits of +-1000 and never form log(0).
 """
@@ -107,7 +107,7 @@ defjvp(softmax_cross_entropy_p, _sce_jvp, None)
 
 
 def _sbce_impl(logits, targets, reduction="none"):
-    per = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+    per = np.logaddexp(0, logits) - logits * targets  # softplus(z) - z t, never overflows
     return _reduce(per, reduction)
 
 

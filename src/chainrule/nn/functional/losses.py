@@ -22,6 +22,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ...autodiff import Tensor, as_tensor
+from ...autodiff.tensor import wrap_array
 from ...autodiff.ops import (abs as _abs, log, log_softmax, maximum, minimum, reshape,
                              sigmoid_binary_cross_entropy, softmax_cross_entropy, where)
 
@@ -51,6 +52,12 @@ def _prediction(pred: Any, name: str, what: str = "input") -> Tensor:
     return pred
 
 
+def _squeezable(t: tuple[int, ...], p: tuple[int, ...]) -> bool:
+    """(n,) targets for (n, 1) predictions, or (n, 1) for (n,)."""
+    return (len(t) + 1 == len(p) and p[-1:] == (1,) and t == p[:-1]) or (
+        len(p) + 1 == len(t) and t[-1:] == (1,) and p == t[:-1])
+
+
 def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor:
     """``target`` shaped like ``pred`` ((n,) accepted for (n, 1) and vice versa)."""
     if isinstance(target, Tensor):
@@ -64,15 +71,17 @@ def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor
         else:
             t = target.astype(pred.dtype)  # keeps a forward-mode tangent
     else:
-        arr = np.asarray(target.data if isinstance(target, Tensor) else target)
+        # plain data: convert and reshape with NumPy (no graph node for a constant)
+        arr = np.asarray(target)
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"{name}: expected numeric targets, got dtype {arr.dtype}")
-        t = Tensor(arr.astype(pred.dtype, copy=False))
+        if arr.dtype != pred.dtype:
+            arr = arr.astype(pred.dtype)
+        if arr.shape != pred.shape and _squeezable(arr.shape, pred.shape):
+            arr = arr.reshape(pred.shape)
+        t = wrap_array(arr)
     if t.shape != pred.shape:
-        squeezable = (t.ndim + 1 == pred.ndim and pred.shape[-1:] == (1,)
-                      and t.shape == pred.shape[:-1]) or (
-            pred.ndim + 1 == t.ndim and t.shape[-1:] == (1,) and pred.shape == t.shape[:-1])
-        if not squeezable:
+        if not _squeezable(t.shape, pred.shape):
             raise ValueError(f"{name}: target of shape {t.shape} does not match {what} of "
                              f"shape {pred.shape}")
         t = reshape(t, pred.shape)
@@ -80,7 +89,8 @@ def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor
 
 
 def _check_unit_interval(arr: np.ndarray, name: str, what: str) -> None:
-    if arr.size and not ((arr >= 0) & (arr <= 1)).all():
+    if arr.size and not (np.minimum.reduce(arr, axis=None) >= 0
+                         and np.maximum.reduce(arr, axis=None) <= 1):
         finite = arr[np.isfinite(arr)]
         rng = (f"[{finite.min():.4g}, {finite.max():.4g}]" if finite.size else "no finite values")
         nan = " and NaN" if np.isnan(arr).any() else ""
