@@ -1,0 +1,130 @@
+"""``chainrule evaluate RUN`` and ``chainrule predict RUN --csv FILE``."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._data import prepare, read_features
+from ._report import test_report
+from ._run import Run, read_run
+
+
+def register(subparsers: Any) -> None:
+    from .train_cmd import _dataset
+
+    p = subparsers.add_parser(
+        "evaluate", help="score a trained run on its test split or on a CSV",
+        description="Load the model of a run folder and print its test report: on the run's "
+                    "own test split (rebuilt from its saved settings), on the test split of "
+                    "another --dataset, or on a --csv file that has the target column.")
+    p.add_argument("run", metavar="RUN", help="run folder written by 'chainrule train'")
+    p.add_argument("--dataset", type=_dataset, metavar="NAME",
+                   help="evaluate on this dataset's test split instead")
+    p.add_argument("--csv", metavar="FILE", help="evaluate on the rows of this CSV file")
+    p.add_argument("--target", metavar="COL",
+                   help="the CSV's target column (default: the run's target)")
+    p.add_argument("--data-dir", metavar="DIR", help="folder with the MNIST files")
+    p.set_defaults(func=run_evaluate)
+
+    q = subparsers.add_parser(
+        "predict", help="predict the rows of a CSV with a trained run",
+        description="Print (or write) one prediction per row of a CSV file: the class (with "
+                    "one probability column per class) or the regression value. The file "
+                    "needs the columns the model was trained on; other columns are ignored.")
+    q.add_argument("run", metavar="RUN", help="run folder written by 'chainrule train'")
+    q.add_argument("--csv", metavar="FILE", required=True, help="the rows to predict")
+    q.add_argument("--output", metavar="FILE", help="write the predictions to this CSV file "
+                                                    "instead of printing them")
+    q.set_defaults(func=run_predict)
+
+
+def _load(run_path: str) -> tuple[Run, Any]:
+    run = read_run(run_path)
+    return run, run.load_model()
+
+
+def _standardize(run: Run, X: np.ndarray) -> np.ndarray:
+    from ..data import Standardizer
+
+    state = run.standardizer_state
+    if state is None:
+        return X
+    return np.ascontiguousarray(Standardizer.from_state(state).transform(X), dtype=np.float32)
+
+
+def _check_width(model: Any, X: np.ndarray, where: str) -> None:
+    expected = getattr(model, "in_features", None)
+    if expected is not None and X.shape[1] != expected:
+        raise ValueError(f"{where} has {X.shape[1]} features, the model expects {expected}")
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    run, model = _load(args.run)
+    info = run.data
+    if args.csv:
+        if args.dataset:
+            raise ValueError("give --dataset or --csv, not both")
+        target = args.target or run.settings.get("target")
+        if not target:
+            raise ValueError("--target COL is needed: the run was not trained on a CSV, so "
+                             "it has no target column name")
+        X, y = read_features(args.csv, info["feature_names"], target, info["class_names"])
+        if y is None:
+            raise ValueError(f"{args.csv} has no target column {target!r} to compare the "
+                             f"predictions with (use 'chainrule predict' for unlabelled rows)")
+        X, source = _standardize(run, X), args.csv
+    else:
+        if args.target:
+            raise ValueError("--target applies to --csv files only")
+        settings = dict(run.settings)
+        if args.dataset:
+            settings.update(dataset=args.dataset, csv=None, target=None)
+        if args.data_dir:
+            settings["data_dir"] = args.data_dir
+        data = prepare(settings, run.standardizer_state)
+        X, y = data.test
+        source = f"the test split of {data.name}"
+        if data.task != info["task"] or data.class_names != info["class_names"]:
+            raise ValueError(f"{data.name} ({data.task}) does not match the run's task "
+                             f"({info['task']}, classes {info['class_names']})")
+    _check_width(model, X, source)
+    _, text, _ = test_report(model, X, y, info["task"], info["class_names"])
+    print(f"Run {run.path} on {source}")
+    print(text)
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from ..train import atomic_write_text, predict, predict_proba
+
+    run, model = _load(args.run)
+    info = run.data
+    X, _ = read_features(args.csv, info["feature_names"])
+    X = _standardize(run, X)
+    _check_width(model, X, args.csv)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    names = info["class_names"]
+    if info["task"] == "regression":
+        values = predict(model, X)
+        writer.writerow(["prediction"])
+        writer.writerows([f"{v:.6g}"] for v in np.asarray(values).reshape(len(X)))
+    else:
+        proba = predict_proba(model, X)
+        labels = np.argmax(proba, axis=1)
+        writer.writerow(["prediction", *(f"p_{c}" for c in names)])
+        label_names = np.asarray(names, dtype=object)[labels]
+        writer.writerows([name, *(f"{p:.6f}" for p in row)]
+                         for name, row in zip(label_names, proba))
+    if args.output:
+        atomic_write_text(Path(args.output), buf.getvalue())
+        print(f"Wrote {len(X)} predictions to {args.output}")
+    else:
+        sys.stdout.write(buf.getvalue())
+    return 0
