@@ -10,6 +10,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from ..autodiff import Tensor
+from ..autodiff.tensor import wrap_array
 from . import functional as F
 from .init import as_generator, get_initializer, initializer_name
 from .module import Module, RandomMixin, dtype_name, from_config, register_module
@@ -105,7 +106,7 @@ class _Affine(Module):
     def _checked(self, x: Any) -> Tensor:
         """``x`` as a Tensor of the layer's dtype, last dimension in_features."""
         if not isinstance(x, Tensor):
-            x = Tensor(np.asarray(x, dtype=self.weight.data.dtype))
+            x = wrap_array(np.asarray(x, dtype=self.weight.data.dtype))
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"{self._name}: expected input with last dimension "

@@ -67,8 +67,9 @@ def _pick(logits, labels):
     return np.take_along_axis(logits, labels[..., None], axis=-1)[..., 0]
 
 
-def _sce_impl(logits, labels, reduction="none"):
-    _check_labels(logits, labels)
+def _sce_impl(logits, labels, reduction="none", validated=False):
+    if not validated:
+        _check_labels(logits, labels)
     m = np.maximum.reduce(logits, axis=-1, keepdims=True)
     lse = np.log(np.add.reduce(np.exp(logits - m), axis=-1)) + m[..., 0]
     return _reduce(lse - _pick(logits, labels), reduction)
@@ -83,14 +84,14 @@ def _sce_delta(logits, labels):
     return _softmax(logits) - one_hot_p(labels, depth=logits.shape[-1], dtype=logits.dtype)
 
 
-def _sce_vjp(g, ans, logits, labels, reduction="none"):
+def _sce_vjp(g, ans, logits, labels, reduction="none", validated=False):
     g_rows = _spread(g, logits.shape[:-1], reduction, logits.dtype)
     if reduction == "none":
         g_rows = reshape_p(g_rows, shape=g_rows.shape + (1,))
     return g_rows * _sce_delta(logits, labels)
 
 
-def _sce_jvp(z_dot, ans, logits, labels, reduction="none"):
+def _sce_jvp(z_dot, ans, logits, labels, reduction="none", validated=False):
     from .reduce import sum_p
 
     per = sum_p(z_dot * _sce_delta(logits, labels), axis=-1)

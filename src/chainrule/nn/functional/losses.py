@@ -22,6 +22,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from ...autodiff import Tensor, as_tensor
+from ...autodiff.ops.fused import sigmoid_bce_p, softmax_cross_entropy_p
+from ...autodiff.primitive import apply
 from ...autodiff.tensor import wrap_array
 from ...autodiff.ops import (abs as _abs, log, log_softmax, maximum, minimum, reshape,
                              sigmoid_binary_cross_entropy, softmax_cross_entropy, where)
@@ -45,7 +47,8 @@ def _reduce(per: Tensor, reduction: str) -> Tensor:
 
 
 def _prediction(pred: Any, name: str, what: str = "input") -> Tensor:
-    pred = as_tensor(pred)
+    if type(pred) is not Tensor:
+        pred = as_tensor(pred)
     if pred.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point {what}, got dtype {pred.dtype} "
                         f"(shape {pred.shape})")
@@ -165,7 +168,7 @@ def _bce_logits(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
     z = _prediction(logits, name, "logits")
     t = _target(target, z, name, "logits")
     _check_unit_interval(t.data, name, "target")
-    return sigmoid_binary_cross_entropy(z, t, reduction=reduction)  # reduction fused in
+    return apply(sigmoid_bce_p, z, t, reduction=reduction)  # the reduction is fused in
 
 
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -222,8 +225,9 @@ def _cross_entropy(logits: Any, target: Any, reduction: str, name: str) -> Tenso
                              f"along the class axis, got sums in [{sums.min():.4g}, "
                              f"{sums.max():.4g}]")
         per = -(t * log_softmax(z, axis=-1)).sum(axis=-1)
-    else:
-        return softmax_cross_entropy(z, _labels(target, z, name), reduction=reduction)
+    else:  # labels validated above, so the fused primitive need not check them again
+        return apply(softmax_cross_entropy_p, z, _labels(target, z, name),
+                     reduction=reduction, validated=True)
     return _reduce(per, reduction)
 
 
