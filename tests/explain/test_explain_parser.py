@@ -66,10 +66,14 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_input_is_refused_quickly(text):
-    start = time.perf_counter()
-    with pytest.raises(ExpressionError) as info:
-        parse(text)
-    elapsed = time.perf_counter() - start
+    # best of three attempts: a genuinely slow parse (say, evaluating 9**9**9) is slow
+    # every time, a busy machine only sometimes
+    elapsed = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        with pytest.raises(ExpressionError) as info:
+            parse(text)
+        elapsed = min(elapsed, time.perf_counter() - start)
     assert elapsed < 0.010, f"{text[:40]!r} took {elapsed * 1e3:.2f} ms"
     err = info.value
     assert 0 <= err.col <= len(text)

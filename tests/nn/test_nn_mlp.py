@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ XOR_Y = np.array([0, 1, 1, 0])
 
 
 def test_xor_is_learned_by_a_2_2_1_sigmoid_network():
-    start = time.perf_counter()
     model = nn.MLP(2, [2], 1, activation="sigmoid")  # seeded default initialisation
     assert model.output_unit == "sigmoid"
     loss_fn = nn.default_loss(model.output_unit)
@@ -27,7 +25,6 @@ def test_xor_is_learned_by_a_2_2_1_sigmoid_network():
             break
     np.testing.assert_array_equal(model.predict(XOR_X), XOR_Y)
     assert step < 2000 - 1
-    assert time.perf_counter() - start < 2.0
 
 
 def course_network():

@@ -68,11 +68,15 @@ def _pick(logits, labels):
 
 
 def _sce_impl(logits, labels, reduction="none", validated=False):
+    """Per-row loss logsumexp(z) - z[y], and softmax(z) kept as the backward's residual."""
     if not validated:
         _check_labels(logits, labels)
     m = np.maximum.reduce(logits, axis=-1, keepdims=True)
-    lse = np.log(np.add.reduce(np.exp(logits - m), axis=-1)) + m[..., 0]
-    return _reduce(lse - _pick(logits, labels), reduction)
+    e = np.exp(logits - m)
+    s = np.add.reduce(e, axis=-1, keepdims=True)
+    lse = (np.log(s) + m)[..., 0]
+    e /= s
+    return _reduce(lse - _pick(logits, labels), reduction), e
 
 
 def _softmax(z):
@@ -84,14 +88,28 @@ def _sce_delta(logits, labels):
     return _softmax(logits) - one_hot_p(labels, depth=logits.shape[-1], dtype=logits.dtype)
 
 
-def _sce_vjp(g, ans, logits, labels, reduction="none", validated=False):
+def _sce_vjp_arrays(g, probs, labels, reduction):
+    """First-order fast path on arrays: the forward's softmax, minus 1 at the labels,
+    times the row cotangents, in place on one copy."""
+    delta = probs.copy()
+    delta[np.arange(len(labels)), labels] -= 1
+    if reduction == "none":
+        delta *= g[:, None]
+    else:
+        delta *= _spread(g, labels.shape, reduction, probs.dtype)
+    return delta
+
+
+def _sce_vjp(g, ans, logits, labels, reduction="none", validated=False, res=None):
+    if res is not None and type(g) is not Tensor and logits.ndim == 2:
+        return _sce_vjp_arrays(g, res, labels, reduction)
     g_rows = _spread(g, logits.shape[:-1], reduction, logits.dtype)
     if reduction == "none":
         g_rows = reshape_p(g_rows, shape=g_rows.shape + (1,))
     return g_rows * _sce_delta(logits, labels)
 
 
-def _sce_jvp(z_dot, ans, logits, labels, reduction="none", validated=False):
+def _sce_jvp(z_dot, ans, logits, labels, reduction="none", validated=False, res=None):
     from .reduce import sum_p
 
     per = sum_p(z_dot * _sce_delta(logits, labels), axis=-1)
@@ -101,7 +119,7 @@ def _sce_jvp(z_dot, ans, logits, labels, reduction="none", validated=False):
     return total * (1.0 / max(per.size, 1)) if reduction == "mean" else total
 
 
-softmax_cross_entropy_p = Primitive("softmax_cross_entropy", _sce_impl,
+softmax_cross_entropy_p = Primitive("softmax_cross_entropy", _sce_impl, residuals=True,
                                     expr="CE(softmax({0}), {1})")
 defvjp(softmax_cross_entropy_p, _sce_vjp, None)
 defjvp(softmax_cross_entropy_p, _sce_jvp, None)

@@ -68,10 +68,9 @@ matmul_p.error_hint = _matmul_hint
 def _linear_impl(x, w, b=None):
     if w.ndim != 2 or (b is not None and np.shape(b) != (w.shape[0],)):
         raise ValueError("bad weight or bias shape")  # apply reports _linear_hint instead
-    out = x @ w.T
-    if b is not None:
-        out += b
-    return out
+    if b is None:
+        return x @ w.T
+    return x @ w.T + b  # measured faster than adding the bias in place
 
 
 def _flat2(a):
