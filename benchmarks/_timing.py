@@ -25,6 +25,9 @@ def interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5,
     best = {name: float("inf") for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
+            setup = getattr(fn, "setup", None)
+            if setup is not None:
+                setup()  # untimed preparation (e.g. building the model)
             gc.collect()
             t0 = time.perf_counter()
             for _ in range(number):

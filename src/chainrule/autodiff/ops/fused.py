@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._base import public
 from .elementwise import sigmoid_p
 from .nondiff import one_hot_p
-from .softmax import softmax_p
+from .softmax import softmax_p, stable_shift
 from .shape import reshape_p
 
 
@@ -71,7 +71,7 @@ def _sce_impl(logits, labels, reduction="none", validated=False):
     """Per-row loss logsumexp(z) - z[y], and softmax(z) kept as the backward's residual."""
     if not validated:
         _check_labels(logits, labels)
-    m = np.maximum.reduce(logits, axis=-1, keepdims=True)
+    m = stable_shift(logits, axis=-1)
     e = np.exp(logits - m)
     s = np.add.reduce(e, axis=-1, keepdims=True)
     lse = (np.log(s) + m)[..., 0]
