@@ -2,7 +2,6 @@
 a CSV of new rows with the columns a trained run expects."""
 from __future__ import annotations
 
-import csv
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..data import (Dataset, DatasetSplits, Standardizer, dataset_info, load_csv)
+from ..data.csv import read_table
 
 RAW_PIXEL_SETS = ("mnist", "fashion-mnist")
 _NA = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"}
@@ -125,31 +125,6 @@ def resolve_standardize(settings: dict[str, Any]) -> bool:
 
 
 # ---------------------------------------------------------------- CSV of new rows
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    if not path.is_file():
-        raise FileNotFoundError(f"CSV file not found: {path}")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        try:
-            header = next(reader, None)
-            if not header:
-                raise ValueError(f"{path}: the file is empty (no header row)")
-            rows, lines = [], []
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    raise ValueError(f"{path}, line {reader.line_num}: {len(row)} fields, but "
-                                     f"the header has {len(header)}")
-                rows.append([cell.strip() for cell in row])
-                lines.append(reader.line_num)
-        except csv.Error as exc:
-            raise ValueError(f"{path}, line {reader.line_num}: {exc}") from None
-    if not rows:
-        raise ValueError(f"{path}: the file has a header but no data rows")
-    return [h.strip() for h in header], rows, lines
-
-
 def _source_of(feature: str, columns: Sequence[str]) -> tuple[str, str | None]:
     """(column, category): a feature is a numeric column, or ``column=category``."""
     if feature in columns:
@@ -178,7 +153,7 @@ def read_features(path: str | Path, feature_names: Sequence[str], target: str | 
     categorical column. Other columns are ignored.
     """
     path = Path(path)
-    header, rows, lines = _read_rows(path)
+    header, rows, lines = read_table(path)
     start = 1 if header[0] == "" else 0
     columns = header[start:]
     index = {c: i + start for i, c in enumerate(columns)}

@@ -33,7 +33,13 @@ NA_VALUES = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?")
 MISSING_POLICIES = ("error", "drop", "impute")
 
 
-def _read_table(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], list[int]]:
+def read_table(path: Path | str, delimiter: str = ",") -> tuple[list[str], list[list[str]], list[int]]:
+    """(header, rows of stripped cells, line numbers) of a CSV file; blank lines skipped.
+
+    Raises FileNotFoundError, or ValueError naming the file and line (empty file, ragged
+    row, malformed CSV).
+    """
+    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"CSV file not found: {path}")
     with open(path, newline="", encoding="utf-8-sig") as f:
@@ -100,7 +106,7 @@ def load_csv(path: str | os.PathLike[str], target: str, *,
     if task not in (None, "classification", "regression", "binary", "multiclass"):
         raise ValueError(f"task must be None, 'classification', 'regression', 'binary' or "
                          f"'multiclass', got {task!r}")
-    header, rows, lines = _read_table(path, delimiter)
+    header, rows, lines = read_table(path, delimiter)
     start = 1 if header[0] == "" else 0  # unnamed row-index column
     names = header[start:]
     for i, col in enumerate(names):
