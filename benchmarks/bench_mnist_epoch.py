@@ -62,16 +62,9 @@ def numpy_epoch(X: np.ndarray, y: np.ndarray, params: list[np.ndarray]) -> None:
 
 
 def chainrule_epoch(X: np.ndarray, y: np.ndarray, params: list[np.ndarray]):
-    from chainrule import nn, optim
-
-    model = _chainrule_model(params)
-    loss_fn = nn.CrossEntropyLoss()
-    opt = optim.SGD(model.parameters(), lr=LR)
-    for i in range(0, N, BATCH):
-        loss = loss_fn(model(X[i:i + BATCH]), y[i:i + BATCH])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    """One epoch the way a user writes it; returns the trained model."""
+    epoch, model = _chainrule_runner(X, y, params)
+    epoch()
     return model
 
 
@@ -159,10 +152,10 @@ def _prepared(make: Callable[[], Callable[[], object]]) -> Callable[[], object]:
     return run
 
 
-def _chainrule_runner(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
+def _chainrule_runner(X: np.ndarray, y: np.ndarray, params: list[np.ndarray] | None = None):
     from chainrule import nn, optim
 
-    model = _chainrule_model(initial_weights())
+    model = _chainrule_model(initial_weights() if params is None else params)
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=LR)
 
@@ -173,14 +166,14 @@ def _chainrule_runner(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
             loss.backward()
             opt.step()
 
-    return epoch
+    return epoch, model
 
 
 def run(quick: bool = False) -> dict[str, float]:
     X, y = make_data()
     fns = {
         "numpy": _prepared(lambda: (lambda w=initial_weights(): numpy_epoch(X, y, w))),
-        "chainrule": _prepared(lambda: _chainrule_runner(X, y)),
+        "chainrule": _prepared(lambda: _chainrule_runner(X, y)[0]),
     }
     times = interleaved(fns, repeat=3 if quick else 5)
     # PyTorch and scikit-learn run after, on their own: their worker threads keep

@@ -26,20 +26,14 @@ ACTIVATIONS = {"identity": None, "relu": relu_p, "tanh": tanh_p, "sigmoid": sigm
 
 
 def _dense_stack_impl(x, *wb, activations=()):
-    zs = [x]
-    pre = []
-    z = x
-    for k, act in enumerate(activations):
-        a = _linear_impl(z, wb[2 * k], wb[2 * k + 1])
-        prim = ACTIVATIONS[act]
-        z = a if prim is None else prim.impl(a)
-        pre.append(a)
-        zs.append(z)
-    return z, (zs, pre)
+    zs, pre = _recompute(x, wb, activations)
+    return zs[-1], (zs, pre)
 
 
 def _recompute(x, wb, activations):
-    """(zs, pre) from the inputs with dual primitives: recorded when they are Tensors."""
+    """(zs, pre): every layer's output z_k (z_0 = x) and pre-activation a_k, computed with
+    dual primitives: plain NumPy on arrays (the forward), recorded on Tensors (the rules
+    at higher order)."""
     zs = [x]
     pre = []
     z = x
