@@ -10,6 +10,7 @@ ratios; exits 1 when a target is missed. Targets (issue "Performance"):
   recording overhead   <= 3 us per elementwise primitive
   memory               peak RSS <= 1.3 x NumPy loop; no growth over 50 epochs; graph freed
   scaling              per-node time flat (<= 2 x) from N = 10^3 to 10^6, both modes
+  DataLoader epoch     <= 5 ms beyond hand-written row gathers
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_loader  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_mnist_epoch  # noqa: E402
 import bench_overhead  # noqa: E402
@@ -45,10 +47,11 @@ class Report:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller workloads")
-    parser.add_argument("--only", choices=["mnist", "tiny", "overhead", "memory", "scaling"],
+    parser.add_argument("--only", choices=["mnist", "tiny", "overhead", "memory", "scaling",
+                                            "loader"],
                         action="append", help="run only these benchmarks")
     args = parser.parse_args(argv)
-    only = set(args.only or ["mnist", "tiny", "overhead", "memory", "scaling"])
+    only = set(args.only or ["mnist", "tiny", "overhead", "memory", "scaling", "loader"])
     rep = Report()
     import numpy as np
 
@@ -112,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
             ratio = t[f"{mode}_{sizes[-1]}"] / t[f"{mode}_{sizes[0]}"]
             rep.check(f"{mode} mode O(N)", ratio <= 2.0,
                       f"per-node time at N={sizes[-1]} is {ratio:.2f} x that at N={sizes[0]}")
+
+    if "loader" in only:
+        rep.line("\nDataLoader epoch (60000x784 float32, batch 128, shuffled)")
+        t = bench_loader.run(args.quick)
+        extra_ms = (t["chainrule"] - t["numpy"]) * 1e3
+        rep.line(f"  chainrule {t['chainrule'] * 1e3:.1f} ms   hand-written gathers "
+                 f"{t['numpy'] * 1e3:.1f} ms")
+        rep.check("loader overhead <= 5 ms/epoch", extra_ms <= 5.0, f"{extra_ms:+.1f} ms")
 
     if rep.failed:
         rep.line(f"\nmissed targets: {', '.join(rep.failed)}")
