@@ -86,6 +86,9 @@ class Primitive:
 
     def vjp_rule(self, argnum: int) -> Rule:
         rule = self.vjps.get(argnum)
+        if rule is None and self.vjp_all is not None:
+            whole = self.vjp_all
+            return lambda g, ans, *args, **p: whole(g, ans, *args, need=(argnum,), **p)[argnum]
         if rule is None and self.vjp_argnum is not None:
             general = self.vjp_argnum
             return lambda g, ans, *args, **p: general(argnum, g, ans, *args, **p)
@@ -96,6 +99,10 @@ class Primitive:
 
     def jvp_rule(self, argnum: int) -> Rule:
         rule = self.jvps.get(argnum)
+        if rule is None and self.jvp_all is not None:
+            whole = self.jvp_all
+            return lambda t, ans, *args, **p: whole(
+                [t if j == argnum else None for j in range(len(args))], ans, *args, **p)
         if rule is None and self.jvp_argnum is not None:
             general = self.jvp_argnum
             return lambda t, ans, *args, **p: general(argnum, t, ans, *args, **p)
