@@ -31,16 +31,18 @@ def _dense_stack_impl(x, *wb, activations=()):
 
 
 def _recompute(x, wb, activations):
-    """(zs, pre): every layer's output z_k (z_0 = x) and pre-activation a_k, computed with
-    dual primitives: plain NumPy on arrays (the forward), recorded on Tensors (the rules
-    at higher order)."""
+    """(zs, pre): every layer's output z_k (z_0 = x) and pre-activation a_k. On arrays the
+    primitives' NumPy forwards run directly (the forward pass); on Tensors the primitives
+    are applied and recorded (the rules at higher order)."""
+    on_arrays = type(x) is np.ndarray and not any(isinstance(a, Tensor) for a in wb)
+    linear = _linear_impl if on_arrays else linear_p
     zs = [x]
     pre = []
     z = x
     for k, act in enumerate(activations):
-        a = linear_p(z, wb[2 * k], wb[2 * k + 1])
+        a = linear(z, wb[2 * k], wb[2 * k + 1])
         prim = ACTIVATIONS[act]
-        z = a if prim is None else prim(a)
+        z = a if prim is None else (prim.impl(a) if on_arrays else prim(a))
         pre.append(a)
         zs.append(z)
     return zs, pre
