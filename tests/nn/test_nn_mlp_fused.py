@@ -32,11 +32,49 @@ def test_fused_node_is_one_graph_node():
     assert model(np.zeros((4, 2), np.float32))._prim.name == "linear"
 
 
-def test_dropout_in_training_uses_the_layers():
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_fused_dropout_matches_the_layers_bit_for_bit(activation):
+    """The fused forward draws each mask from the Dropout layer's Generator exactly as the
+    layer would: same outputs, same gradients, same RNG state afterwards."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((6, 3)).astype(np.float32)
+    y = rng.integers(0, 2, 6)
+    runs = {}
+    for fused in (True, False):
+        model = nn.MLP(3, [7, 5], 2, activation=activation, dropout=0.4, seed=2, fused=fused)
+        outs = []
+        for _ in range(3):  # several draws in a row
+            model.zero_grad()
+            loss = nn.CrossEntropyLoss()(model(X), y)
+            loss.backward()
+            outs.append((loss.item(), [p.grad.data.copy() for p in model.parameters()]))
+        assert model(X)._prim.name == ("dense_stack" if fused else "linear")
+        runs[fused] = (outs, model.rng_states())
+    for (l1, g1), (l2, g2) in zip(runs[True][0], runs[False][0]):
+        assert l1 == l2
+        for a, b in zip(g1, g2):
+            np.testing.assert_array_equal(a, b)
+    assert runs[True][1] == runs[False][1]
+
+
+def test_dropout_is_off_in_eval_mode():
     model = nn.MLP(2, [8], 1, dropout=0.5, seed=0)
-    assert model(np.ones((4, 2), np.float32))._prim.name == "linear"
+    x = np.ones((4, 2), np.float32)
     model.eval()
-    assert model(np.ones((4, 2), np.float32))._prim.name == "dense_stack"
+    np.testing.assert_array_equal(model(x).data, model(x).data)
+    assert model(x)._params["masks"] is None
+
+
+def test_dense_stack_with_masks_gradients():
+    rng = np.random.default_rng(1)
+    args = (rng.standard_normal((5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4),
+            rng.standard_normal((2, 4)), rng.standard_normal(2))
+    masks = ((rng.random((5, 4)) > 0.3) * 1.5, None)
+
+    def f(x, w1, b1, w2, b2):
+        return ops.dense_stack(x, [w1, w2], [b1, b2], ("tanh", "identity"), masks=masks)
+
+    check_grads(f, args, order=2)
 
 
 def test_unsupported_activation_falls_back():

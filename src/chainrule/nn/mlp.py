@@ -132,19 +132,33 @@ class MLP(Module):
         self.layers = Sequential(*layers)
         self.fused = bool(fused)
         self._linears = [m for m in layers if isinstance(m, Linear)]
+        self._dropouts = [m for m in layers if isinstance(m, Dropout)]
         self._stack_acts = tuple(self.activations) + ("identity",)
         self._fusable = all(a in _FUSABLE for a in self.activations)
 
     def forward(self, x: Any) -> Tensor:
-        if self.fused and self._fusable and (self.dropout == 0.0 or not self.training):
+        if self.fused and self._fusable:
             linears = self._linears
+            x = linears[0]._checked(x)
             wb = []
             for m in linears:
                 wb += (m.weight, m.bias)
-            out = apply(dense_stack_p, linears[0]._checked(x), *wb,
-                        activations=self._stack_acts)
-            return out
+            masks = self._dropout_masks(x.shape[:-1]) if self.dropout > 0.0 else None
+            return apply(dense_stack_p, x, *wb, activations=self._stack_acts, masks=masks)
         return self.layers(x)
+
+    def _dropout_masks(self, batch_shape: tuple[int, ...]) -> tuple[Any, ...] | None:
+        """Each hidden layer's inverted-dropout mask, drawn from its Dropout module's
+        Generator exactly as ``nn.functional.dropout`` draws it, so the fused and the
+        layer-by-layer forwards consume the same random numbers and agree bit for bit."""
+        if not self.training:
+            return None
+        masks: list[Any] = []
+        p = self.dropout
+        for width, drop in zip(self.hidden, self._dropouts):
+            keep = drop.rng.random(batch_shape + (width,), dtype=self.dtype) >= p
+            masks.append(keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - p)))
+        return tuple(masks) + (None,)
 
     def _set_dtype(self, dtype: np.dtype) -> None:
         self.dtype = dtype

@@ -1,6 +1,8 @@
 """``dense_stack``: a whole feed-forward stack as one fused primitive.
 
-    z_0 = x,   a_k = z_{k-1} W_k^T + b_k,   z_k = f_k(a_k),   output z_n
+    z_0 = x,   a_k = z_{k-1} W_k^T + b_k,   z_k = f_k(a_k) [* m_k],   output z_n
+
+(m_k: an optional inverted-dropout mask, a constant drawn by the caller.)
 
 A multilayer perceptron recorded layer by layer costs two graph nodes per layer; this
 primitive costs one node for the whole stack, which is what makes small networks cheap to
@@ -25,39 +27,49 @@ from .linalg import _linear_impl, linear_p
 ACTIVATIONS = {"identity": None, "relu": relu_p, "tanh": tanh_p, "sigmoid": sigmoid_p}
 
 
-def _dense_stack_impl(x, *wb, activations=()):
-    zs, pre = _recompute(x, wb, activations)
-    return zs[-1], (zs, pre)
+def _dense_stack_impl(x, *wb, activations=(), masks=None):
+    res = _recompute(x, wb, activations, masks)
+    return res[0][-1], res
 
 
-def _recompute(x, wb, activations):
-    """(zs, pre): every layer's output z_k (z_0 = x) and pre-activation a_k. On arrays the
-    primitives' NumPy forwards run directly (the forward pass); on Tensors the primitives
-    are applied and recorded (the rules at higher order)."""
+def _recompute(x, wb, activations, masks=None):
+    """(zs, pre, hs) for every layer k: the pre-activation a_k, the activation output
+    h_k = f_k(a_k) and the layer's output z_k = h_k * m_k (the dropout mask m_k, already
+    scaled by 1/(1-p), when given; z_k = h_k otherwise; z_0 = x).
+
+    On arrays the primitives' NumPy forwards run directly (the forward pass); on Tensors
+    the primitives are applied and recorded (the rules at higher order)."""
     on_arrays = type(x) is np.ndarray and not any(isinstance(a, Tensor) for a in wb)
     linear = _linear_impl if on_arrays else linear_p
     zs = [x]
     pre = []
+    hs = []
     z = x
     for k, act in enumerate(activations):
         a = linear(z, wb[2 * k], wb[2 * k + 1])
         prim = ACTIVATIONS[act]
-        z = a if prim is None else (prim.impl(a) if on_arrays else prim(a))
+        h = a if prim is None else (prim.impl(a) if on_arrays else prim(a))
+        m = masks[k] if masks is not None else None
+        z = h if m is None else h * m
         pre.append(a)
+        hs.append(h)
         zs.append(z)
-    return zs, pre
+    return zs, pre, hs
 
 
-def _fast_vjp_all(g, zs, pre, wb, activations, need):
+def _fast_vjp_all(g, res, wb, activations, masks, need):
     """First-order backward on 2-D arrays: the δ recursion with the ``linear`` rule's
-    three products written out (x_bar = G W, W_bar = Gᵀ z, b_bar = Σ_rows G) and each
-    activation's own VJP rule."""
+    three products written out (x_bar = G W, W_bar = Gᵀ z, b_bar = Σ_rows G), the
+    dropout mask, and each activation's own VJP rule."""
+    zs, pre, hs = res
     out: list[Any] = [None] * (1 + len(wb))
     add_reduce = np.add.reduce
     for k in range(len(activations) - 1, -1, -1):
+        if masks is not None and masks[k] is not None:
+            g = g * masks[k]
         prim = ACTIVATIONS[activations[k]]
         if prim is not None:
-            g = prim.vjps[0](g, zs[k + 1], pre[k])
+            g = prim.vjps[0](g, hs[k], pre[k])
         if 1 + 2 * k in need:
             out[1 + 2 * k] = g.T @ zs[k]
         if 2 + 2 * k in need:
@@ -69,19 +81,21 @@ def _fast_vjp_all(g, zs, pre, wb, activations, need):
     return out
 
 
-def _dense_stack_vjp_all(g, ans, x, *wb, activations=(), res=None, need=()):
+def _dense_stack_vjp_all(g, ans, x, *wb, activations=(), masks=None, res=None, need=()):
     if res is not None and not isinstance(g, Tensor) and g.ndim == 2:
-        return _fast_vjp_all(g, res[0], res[1], wb, activations, need)
+        return _fast_vjp_all(g, res, wb, activations, masks, need)
     if res is None or isinstance(g, Tensor):
-        res = _recompute(x, wb, activations)
-    zs, pre = res
+        res = _recompute(x, wb, activations, masks)
+    zs, pre, hs = res
     w_vjp_x, w_vjp_w, w_vjp_b = linear_p.vjps[0], linear_p.vjps[1], linear_p.vjps[2]
     out: list[Any] = [None] * (1 + len(wb))
     need_x = 0 in need
     for k in range(len(activations) - 1, -1, -1):
+        if masks is not None and masks[k] is not None:
+            g = g * masks[k]
         prim = ACTIVATIONS[activations[k]]
         if prim is not None:
-            g = prim.vjps[0](g, zs[k + 1], pre[k])
+            g = prim.vjps[0](g, hs[k], pre[k])
         W, b = wb[2 * k], wb[2 * k + 1]
         a, z_in = pre[k], zs[k]
         if 1 + 2 * k in need:
@@ -95,10 +109,10 @@ def _dense_stack_vjp_all(g, ans, x, *wb, activations=(), res=None, need=()):
     return out
 
 
-def _dense_stack_jvp_all(tangents, ans, x, *wb, activations=(), res=None):
+def _dense_stack_jvp_all(tangents, ans, x, *wb, activations=(), masks=None, res=None):
     if res is None or isinstance(ans, Tensor):
-        res = _recompute(x, wb, activations)
-    zs, pre = res
+        res = _recompute(x, wb, activations, masks)
+    zs, pre, hs = res
     t = tangents[0]
     for k, act in enumerate(activations):
         W, b = wb[2 * k], wb[2 * k + 1]
@@ -117,7 +131,9 @@ def _dense_stack_jvp_all(tangents, ans, x, *wb, activations=(), res=None):
 
             ta = broadcast_to_p(ta, shape=a.shape)
         prim = ACTIVATIONS[act]
-        t = ta if prim is None else prim.jvps[0](ta, zs[k + 1], a)
+        t = ta if prim is None else prim.jvps[0](ta, hs[k], a)
+        if masks is not None and masks[k] is not None:
+            t = t * masks[k]
     if t is None:
         return np.zeros(ans.shape, dtype=ans.dtype)
     return t
@@ -130,10 +146,12 @@ defjvp_all(dense_stack_p, _dense_stack_jvp_all)
 
 
 def dense_stack(x: Any, weights: Sequence[Any], biases: Sequence[Any],
-                activations: Sequence[str]) -> Tensor:
+                activations: Sequence[str], masks: Sequence[Any] | None = None) -> Tensor:
     """f_n(... f_1(x W_1^T + b_1) ...) W_n^T + b_n ... as one fused graph node.
 
-    ``activations`` names one of identity/relu/tanh/sigmoid per layer.
+    ``activations`` names one of identity/relu/tanh/sigmoid per layer; ``masks`` (optional)
+    gives per layer a constant array multiplied into its output (e.g. an inverted-dropout
+    mask), or None.
     """
     if not (len(weights) == len(biases) == len(activations)) or not weights:
         raise ValueError(f"dense_stack: expected as many weights, biases and activations "
@@ -146,5 +164,11 @@ def dense_stack(x: Any, weights: Sequence[Any], biases: Sequence[Any],
     wb: list[Any] = []
     for W, b in zip(weights, biases):
         wb += [W, b]
-    out = apply(dense_stack_p, x, *wb, activations=tuple(activations))
+    if masks is not None:
+        if len(masks) != len(activations):
+            raise ValueError(f"dense_stack: expected one mask (or None) per layer, got "
+                             f"{len(masks)} for {len(activations)} layers")
+        masks = tuple(None if m is None else np.asarray(m.data if isinstance(m, Tensor) else m)
+                      for m in masks)
+    out = apply(dense_stack_p, x, *wb, activations=tuple(activations), masks=masks)
     return out if type(out) is Tensor else wrap_array(out)
