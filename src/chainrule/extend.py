@@ -7,13 +7,16 @@
 
 Rules receive ``(g, ans, *inputs, **params)`` (reverse) or ``(x_dot, ans, *inputs,
 **params)`` (forward) and must be written with chainrule ops or operators so they work on
-both ndarrays (first order, fast) and Tensors (higher order).
+both ndarrays (first order, fast) and Tensors (higher order). A fused block may instead
+give all cotangents in one rule (``defvjp_all``/``defjvp_all``) and keep forward
+intermediates (``Primitive(..., residuals=True)``: ``impl`` returns ``(out, res)`` and the
+rules receive ``res=`` on the first-order path); see ``chainrule.autodiff.ops.dense``.
 """
 from __future__ import annotations
 
-from .autodiff.primitive import (PRIMITIVES, Primitive, apply, defjvp, defjvp_argnum, defvjp,
-                                 defvjp_argnum)
+from .autodiff.primitive import (PRIMITIVES, Primitive, apply, defjvp, defjvp_all,
+                                 defjvp_argnum, defvjp, defvjp_all, defvjp_argnum)
 from .autodiff.ops.shape import sum_to
 
-__all__ = ["PRIMITIVES", "Primitive", "apply", "defjvp", "defjvp_argnum", "defvjp",
-           "defvjp_argnum", "sum_to"]
+__all__ = ["PRIMITIVES", "Primitive", "apply", "defjvp", "defjvp_all", "defjvp_argnum",
+           "defvjp", "defvjp_all", "defvjp_argnum", "sum_to"]
