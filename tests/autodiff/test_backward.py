@@ -238,3 +238,15 @@ def test_constant_parents_receive_nothing() -> None:
     (x * c).sum().backward()
     assert c.grad is None
     np.testing.assert_allclose(x.grad.data, c.data)
+
+
+def test_leaf_grad_never_aliases_the_seed() -> None:
+    """d(x + 1)/dx is the seed itself: the leaf must get its own writable copy."""
+    x = f64(2.0)
+    (x + 1.0).backward()
+    (x + 1.0).backward()
+    assert x.grad.item() == 2.0
+    x.grad.data[...] = 0.0  # writable, and no other tensor's gradient changes with it
+    y = f64(5.0)
+    (y + 1.0).backward()
+    assert y.grad.item() == 1.0

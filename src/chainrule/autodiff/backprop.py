@@ -62,6 +62,9 @@ def toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
     return order
 
 
+_ONES: dict[tuple[Any, tuple[int, ...]], np.ndarray] = {}
+
+
 def _check_seed(root: Tensor, seed: Any, graph_path: bool) -> Any:
     if not isinstance(root, Tensor):
         raise TypeError(f"backward: expected a Tensor output, got {type(root).__name__}")
@@ -73,10 +76,15 @@ def _check_seed(root: Tensor, seed: Any, graph_path: bool) -> Any:
                          "grad (create inputs with requires_grad=True, and do not compute "
                          "the output inside no_grad())")
     if seed is None:
-        if root.size != 1:
+        data = root.data
+        if data.size != 1:
             raise ValueError(f"backward: the output has shape {root.shape}; pass a gradient "
                              f"of that shape as the seed, or reduce the output to a scalar")
-        seed = np.ones(root.shape, dtype=root.dtype)
+        key = (data.dtype, data.shape)
+        seed = _ONES.get(key)
+        if seed is None:  # one read-only 1 per dtype and shape: rules never write into g
+            seed = _ONES[key] = np.ones(data.shape, dtype=data.dtype)
+            seed.flags.writeable = False
     else:
         arr = seed.data if isinstance(seed, Tensor) else np.array(seed, dtype=root.dtype)
         if arr.shape != root.shape:
@@ -108,7 +116,8 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
     # created after it, so its cotangent is complete when it is popped (no recursion,
     # one pass, each node once).
     heap = [(-root._seq, root)] if root._prim is not None else []
-    leaves: dict[int, list[Any]] = {} if heap else {id(root): [root, seed]}
+    leaves: dict[int, list[Any]] = {} if heap else {
+        id(root): [root, seed if graph_path else np.array(seed, copy=True)]}
     prev_mode = state.grad_enabled
     state.grad_enabled = graph_path
     try:
@@ -164,7 +173,8 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
             if not accumulate:
                 continue
             if (not graph_path and leaf.grad is None and type(g) is np.ndarray
-                    and g.base is None and g.dtype is leaf.data.dtype and id(g) not in given):
+                    and g.base is None and g is not seed and g.dtype is leaf.data.dtype
+                    and id(g) not in given):
                 given.add(id(g))  # the common case: a fresh array, kept as is
                 leaf.grad = wrap_array(g)
             else:

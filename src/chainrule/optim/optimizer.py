@@ -217,12 +217,17 @@ class Optimizer:
         work = self._gradients()
         hypers = [self._step_hyperparameters(group) for group in self.param_groups]
         for hyper, pairs in zip(hypers, work):
-            for p, g in pairs:
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = self._init_state(p.data, hyper)
-                self._update(p.data, g, state, hyper)
+            self._update_group(pairs, hyper)
         return loss
+
+    def _update_group(self, pairs: list[tuple[Tensor, np.ndarray]],
+                      hyper: dict[str, Any]) -> None:
+        """Apply ``_update`` to each validated (parameter, gradient) pair of one group."""
+        for p, g in pairs:
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = self._init_state(p.data, hyper)
+            self._update(p.data, g, state, hyper)
 
     def _step_hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
         """A validated copy of a group's hyperparameters as Python numbers (a schedule or a

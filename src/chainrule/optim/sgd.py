@@ -48,6 +48,14 @@ class SGD(Optimizer):
     def _init_state(self, p: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {}
 
+    def _update_group(self, pairs: list[tuple[Any, np.ndarray]], hyper: dict[str, Any]) -> None:
+        if hyper["momentum"] or hyper["weight_decay"]:
+            super()._update_group(pairs, hyper)
+            return
+        lr = hyper["lr"]  # plain (stochastic) gradient descent: p -= lr g, no state
+        for p, g in pairs:
+            p.data -= lr * g
+
     def _optional_state_keys(self) -> set[str]:
         return {"momentum_buffer"}
 
