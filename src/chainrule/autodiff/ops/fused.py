@@ -61,22 +61,37 @@ def _spread(g, per_shape, reduction: str, dtype):
     return g
 
 
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _rows(n: int) -> np.ndarray:
+    """arange(n), kept per n: the row index of every label lookup (read-only)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 def _pick(logits, labels):
     if logits.ndim == 2:
-        return logits[np.arange(len(labels)), labels]
+        return logits[_rows(len(labels)), labels]
     return np.take_along_axis(logits, labels[..., None], axis=-1)[..., 0]
 
 
 def _sce_impl(logits, labels, reduction="none", validated=False):
-    """Per-row loss logsumexp(z) - z[y], and softmax(z) kept as the backward's residual."""
+    """Per-row loss logsumexp(z) - z[y] = log sum e^(z - m) - (z[y] - m), and softmax(z)
+    kept as the backward's residual."""
     if not validated:
         _check_labels(logits, labels)
-    m = stable_shift(logits, axis=-1)
-    e = np.exp(logits - m)
+    shifted = logits - stable_shift(logits, axis=-1)
+    e = np.exp(shifted)
     s = np.add.reduce(e, axis=-1, keepdims=True)
-    lse = (np.log(s) + m)[..., 0]
+    per = np.log(s)[..., 0] - _pick(shifted, labels)
     e /= s
-    return _reduce(lse - _pick(logits, labels), reduction), e
+    return _reduce(per, reduction), e
 
 
 def _softmax(z):
@@ -92,7 +107,7 @@ def _sce_vjp_arrays(g, probs, labels, reduction):
     """First-order fast path on arrays: the forward's softmax, minus 1 at the labels,
     times the row cotangents, in place on one copy."""
     delta = probs.copy()
-    delta[np.arange(len(labels)), labels] -= 1
+    delta[_rows(len(labels)), labels] -= 1
     if reduction == "none":
         delta *= g[:, None]
     else:

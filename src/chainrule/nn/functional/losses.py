@@ -185,8 +185,8 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 # ---------------------------------------------------------------- multi-class
 def _labels(target: Any, logits: Tensor, name: str) -> np.ndarray:
     """Validate integer class labels for ``logits`` (..., k)."""
-    y = np.asarray(target.data if isinstance(target, Tensor) else target)
-    k = logits.shape[-1]
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    k = logits.data.shape[-1]
     if y.dtype.kind not in "iu":
         raise TypeError(f"{name}: class labels must be integers, got dtype {y.dtype} for "
                         f"targets of shape {y.shape} and logits of shape {logits.shape}; "
@@ -194,7 +194,7 @@ def _labels(target: Any, logits: Tensor, name: str) -> np.ndarray:
     if y.shape != logits.shape[:-1]:
         raise ValueError(f"{name}: labels of shape {y.shape} do not match logits of shape "
                          f"{logits.shape}; expected labels of shape {logits.shape[:-1]}")
-    if y.size and (y.min() < 0 or y.max() >= k):
+    if y.size and (np.minimum.reduce(y, axis=None) < 0 or np.maximum.reduce(y, axis=None) >= k):
         bad = y[(y < 0) | (y >= k)]
         raise ValueError(f"{name}: labels must be in [0, {k - 1}] for logits of shape "
                          f"{logits.shape}, got {bad[:5].tolist()}")
@@ -226,7 +226,7 @@ def _cross_entropy(logits: Any, target: Any, reduction: str, name: str) -> Tenso
                              f"{sums.max():.4g}]")
         per = -(t * log_softmax(z, axis=-1)).sum(axis=-1)
     else:  # labels validated above, so the fused primitive need not check them again
-        return apply(softmax_cross_entropy_p, z, _labels(target, z, name),
+        return apply(softmax_cross_entropy_p, z, _labels(raw, z, name),
                      reduction=reduction, validated=True)
     return _reduce(per, reduction)
 
