@@ -1,4 +1,4 @@
-"""Accuracy benchmarks of `chainrule.train` (the acceptance targets of the training issue).
+"""Accuracy benchmarks of `chainrule.train` (the training targets of the project).
 
 * MNIST, 784-256-128-10 ReLU, float32, Adam (lr 1e-3, cosine annealing) for 20 epochs of
   batches of 128: test accuracy >= 98.0 %, mean of 3 seeds. Each seed also trains the same

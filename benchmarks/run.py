@@ -4,7 +4,7 @@
     python benchmarks/run.py --quick    # smaller workloads, same checks
 
 Prints each workload's chainrule figure, the baselines measured in the same run and the
-ratios; exits 1 when a target is missed. Targets (issue "Performance"):
+ratios; exits 1 when a target is missed. Targets:
   MNIST-shaped epoch   chainrule <= 1.10 x hand-written NumPy; faster than PyTorch eager
   playground step      chainrule <= 2 x hand-written NumPy
   recording overhead   <= 3 us per elementwise primitive

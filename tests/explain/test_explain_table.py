@@ -33,7 +33,7 @@ def test_expanded_rows_are_the_lecture_chain():
     assert [r.name for r in nodes] == ["ξ1", "ξ2", "ξ3", "ξ4", "ξ5", "L"]
     values = [-9.0, E9, 1 + E9, 1 / (1 + E9), math.log(1 / (1 + E9)), -math.log(1 / (1 + E9))]
     partials = [-3.0, E9, 1.0, -1 / (1 + E9) ** 2, 1 + E9, -1.0]
-    # (the slide drops the signs of the last tangents; the issue is right)
+    # (the slide drops the signs of the last tangents; these are the correct ones)
     tangents = [-3.0, -3 * E9, -3 * E9, 3 * E9 / (1 + E9) ** 2, 3 * E9 / (1 + E9), EXPECTED]
     for r, v, p, t in zip(nodes, values, partials, tangents):
         assert float(r.value) == pytest.approx(v, rel=1e-12, abs=1e-300), r.name

@@ -32,7 +32,7 @@ def steps(opt, ps, start, stop):
 
 
 def roundtrip(sd, tmp_path):
-    """Through JSON and .npz, as the training engineer stores it."""
+    """Through JSON and .npz, as chainrule.train stores it."""
     meta, arrays = flatten_state(sd)
     (tmp_path / "opt.json").write_text(json.dumps(meta))
     np.savez(tmp_path / "opt.npz", **arrays)
