@@ -170,6 +170,20 @@ def test_bad_input_is_one_line_and_non_zero(case, tmp_path, capsys):
     assert "Traceback" not in err[0]
 
 
+def test_a_run_with_a_corrupt_weights_file_is_one_line(digits_run, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(digits_run[0], broken)
+    weights = next((broken / "model").glob("*.npz"))
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    code = _exit_code(["evaluate", str(broken)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "corrupt" in err[0], err
+
+
 def test_bad_input_in_a_subprocess_has_no_traceback(tmp_path):
     proc = _run_cli("train", "--csv", _bad_csv(tmp_path), "--target", "y", "--out",
                     tmp_path / "r")

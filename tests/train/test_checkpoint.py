@@ -48,6 +48,16 @@ def test_weights_are_read_without_pickle(tmp_path):
         ck.save_arrays(tmp_path / "x.npz", {"w": np.array(["a"], dtype=object)})
 
 
+def test_a_corrupt_weights_file_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "w.npz"
+    ck.save_arrays(path, {"w": np.arange(5000, dtype=np.float32)})
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside the compressed member
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="w.npz: not a valid .npz file, corrupt"):
+        ck.load_arrays(path)
+
+
 def test_checkpoint_round_trip_keeps_trainer_state(tmp_path):
     model = _model()
     state = {"epoch": 3, "nested": {"m": np.arange(4.0), "step": 7}, "rng": {"s": 2 ** 100}}

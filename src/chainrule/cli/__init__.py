@@ -74,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"chainrule: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug, or an error a library raised that we did not expect
+        if args.traceback:
+            raise
+        print(f"chainrule: error: unexpected {type(exc).__name__}: {_one_line(exc)} "
+              f"(run with --traceback for details)", file=sys.stderr)
+        return 1
 
 
 __all__ = ["ArgumentParser", "build_parser", "main"]

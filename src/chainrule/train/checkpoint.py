@@ -33,6 +33,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -159,8 +160,9 @@ def load_arrays(path: PathLike) -> dict[str, np.ndarray]:
         try:
             with np.load(path, allow_pickle=False) as data:
                 return {key: data[key] for key in data.files}
-        except (ValueError, OSError, EOFError) as exc:
-            raise ValueError(f"{path}: not a valid .npz file ({exc})") from None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not a valid .npz file, corrupt or truncated ({exc})") \
+                from None
     raise ValueError(f"{path}: unknown weights file type; expected .npz or .safetensors")
 
 
