@@ -173,7 +173,7 @@ class Tensor:
         """
         global _backward
         if _backward is None:
-            from .backprop import backward as _backward
+            from .backprop import backprop as _backward
         _backward(self, gradient, create_graph=create_graph)
 
     # --------------------------------------------------------------- operators
@@ -346,4 +346,4 @@ def tensor_sequence(xs: Sequence[Any]) -> list[Tensor]:
 _ops: Any = None  # the ops module
 _P: Any = None  # namespace of primitives, for the operators' direct calls
 _apply: Any = None  # chainrule.autodiff.primitive.apply
-_backward: Any = None  # chainrule.autodiff.backprop.backward, bound on first use
+_backward: Any = None  # chainrule.autodiff.backprop.backprop, bound on first use

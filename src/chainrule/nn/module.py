@@ -106,6 +106,13 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # calling a module runs its forward: bind it directly (one Python frame less on the
+        # hot path) unless the class defines its own __call__
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
+            cls.__call__ = cls.__dict__["forward"]
+
     # ---------------------------------------------------------------- the tree
     def children(self) -> Iterator["Module"]:
         """The direct sub-modules, in registration order."""
