@@ -68,3 +68,20 @@ def test_output_loss_is_the_loss_on_probabilities():
         loss(logits, np.full(50, 3))
     with pytest.raises(ValueError, match="n_classes"):
         train.OutputLoss(nn.MSELoss(), "softmax")
+
+
+def test_evaluate_infers_a_classifier_from_integer_targets():
+    """A plain Sequential has no output unit and no loss is given: integer labels still
+    mean accuracy, not the mean absolute error of logits against labels."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    seq = nn.Sequential(nn.Linear(2, 1, rng=0))
+    seq[0].weight.data[...] = [[5.0, 0.0]]
+    seq[0].bias.data[...] = 0.0
+    out = train.evaluate(seq, (X, y))
+    assert out == {"accuracy": 1.0}
+    multi = nn.Sequential(nn.Linear(2, 3, rng=0))
+    assert set(train.evaluate(multi, (X, y))) == {"accuracy"}
+    regression = train.evaluate(seq, (X, y.astype(np.float32)))
+    assert set(regression) == {"mae"}

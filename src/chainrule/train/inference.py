@@ -172,7 +172,8 @@ def evaluate(model: Any, data: Any, loss: Callable | None = None,
     """``{"loss": ..., metric: ...}`` on ``data`` (an ``(X, y)`` pair, Dataset or DataLoader).
 
     ``loss`` is optional (no ``"loss"`` key without it). ``metrics="auto"``: accuracy for a
-    classifier, mae for regression.
+    classifier, mae for regression; the task is the model's ``output_unit``, else the loss's,
+    else the targets' (integer labels: a classifier, one output meaning sigmoid).
     """
     batch_size = _check_batch(batch_size, "evaluate")
     X, y = split_data(data, "evaluate")
@@ -183,8 +184,12 @@ def evaluate(model: Any, data: Any, loss: Callable | None = None,
     if len(y) != len(X):
         raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}")
     unit = output_unit_of(model, loss)
-    names = resolve_metrics(metrics, unit)
     logits, mean_loss = forward_batches(model, X, y, loss, batch_size)
+    if (getattr(model, "output_unit", None) is None and loss is None
+            and y.dtype.kind in "iub"):
+        # nothing says what the outputs are: integer targets mean a classifier
+        unit = "sigmoid" if logits.ndim == 1 or logits.shape[-1] == 1 else "softmax"
+    names = resolve_metrics(metrics, unit)
     out: dict[str, float] = {} if mean_loss is None else {"loss": mean_loss}
     out.update(compute_metrics(names, y, logits, unit))
     return out
