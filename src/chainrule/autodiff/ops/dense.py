@@ -64,11 +64,15 @@ def _fast_vjp_all(g, res, wb, activations, masks, need):
     zs, pre, hs = res
     out: list[Any] = [None] * (1 + len(wb))
     add_reduce = np.add.reduce
-    for k in range(len(activations) - 1, -1, -1):
+    last = len(activations) - 1
+    for k in range(last, -1, -1):
         if masks is not None and masks[k] is not None:
             g = g * masks[k]
         prim = ACTIVATIONS[activations[k]]
-        if prim is not None:
+        if prim is relu_p and k < last:
+            # g = δ_{k+1} W_{k+1} was made just above and is ours: mask it in place
+            np.multiply(g, pre[k] > 0, out=g)
+        elif prim is not None:
             g = prim.vjps[0](g, hs[k], pre[k])
         if 1 + 2 * k in need:
             out[1 + 2 * k] = g.T @ zs[k]
