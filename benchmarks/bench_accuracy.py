@@ -38,6 +38,15 @@ from chainrule.data import DataLoader, Standardizer, heart, mnist
 MNIST_TARGET, DIGITS_TARGET, HEART_TARGET = 0.98, 0.97, 0.82
 
 
+def _verdict(name: str, accuracies: list[float], target: float) -> bool:
+    """Print the mean accuracy against its target; True when it is met."""
+    mean = float(np.mean(accuracies))
+    ok = mean >= target
+    print(f"{name} mean test accuracy {mean:.4f} (target {target}): "
+          f"{'ok' if ok else 'MISSED'}\n")
+    return ok
+
+
 # --------------------------------------------------------------------- MNIST
 def _mnist_dir(given: str | None) -> Path | None:
     candidates = [Path(given)] if given else []
@@ -126,11 +135,7 @@ def bench_mnist(data_dir: str | None, seeds: int, epochs: int) -> bool | None:
         accs.append(ours)
         print(f"{seed:>4} {ours:>14.4f} {ours_s:>8.2f} {theirs:>10.4f} {np_s:>8.2f} "
               f"{ours_s / np_s:>10.2f}")
-    mean = float(np.mean(accs))
-    ok = mean >= MNIST_TARGET
-    print(f"MNIST mean test accuracy {mean:.4f} (target {MNIST_TARGET}): "
-          f"{'ok' if ok else 'MISSED'}\n")
-    return ok
+    return _verdict("MNIST", accs, MNIST_TARGET)
 
 
 # --------------------------------------------------------------------- digits
@@ -154,11 +159,7 @@ def bench_digits(seeds: int) -> bool:
             print(f"  seed {seed}: test accuracy {report['accuracy']:.4f}, "
                   f"{report['training']['seconds']:.1f}s training, "
                   f"{time.perf_counter() - start:.1f}s in all")
-    mean = float(np.mean(accs))
-    ok = mean >= DIGITS_TARGET
-    print(f"digits mean test accuracy {mean:.4f} (target {DIGITS_TARGET}): "
-          f"{'ok' if ok else 'MISSED'}\n")
-    return ok
+    return _verdict("digits", accs, DIGITS_TARGET)
 
 
 # --------------------------------------------------------------------- heart
@@ -178,11 +179,7 @@ def bench_heart(splits: int) -> bool:
                   batch_size=32, verbose=0, seed=seed)
         accs.append(train.evaluate(model, (Xte, parts.test.y))["accuracy"])
         print(f"  split {seed}: test accuracy {accs[-1]:.4f}")
-    mean = float(np.mean(accs))
-    ok = mean >= HEART_TARGET
-    print(f"heart mean test accuracy {mean:.4f} (target {HEART_TARGET}): "
-          f"{'ok' if ok else 'MISSED'}\n")
-    return ok
+    return _verdict("heart", accs, HEART_TARGET)
 
 
 def main(argv: list[str] | None = None) -> int:

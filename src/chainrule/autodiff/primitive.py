@@ -250,6 +250,7 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
         return out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    # wrap_array's fields, set in line: this runs once per primitive call
     t = Tensor.__new__(Tensor)
     t.data = out
     t.grad = None
@@ -295,12 +296,13 @@ def _push_tangent(prim: Primitive, out: Tensor, args: tuple, params: dict) -> No
     try:
         if prim.jvp_all is not None:
             total = prim.jvp_all(tangents, ans, *rule_args, **params)
-        for i, t_dot in (() if prim.jvp_all is not None else enumerate(tangents)):
-            if t_dot is None:
-                continue
-            contrib = prim.jvp_rule(i)(t_dot, ans, *rule_args, **params) if not prim.variadic \
-                else prim.jvp_rule(i)(t_dot, ans, list(rule_args), **params)
-            total = contrib if total is None else total + contrib
+        else:
+            if prim.variadic:
+                rule_args = (list(rule_args),)
+            for i, t_dot in enumerate(tangents):
+                if t_dot is not None:
+                    contrib = prim.jvp_rule(i)(t_dot, ans, *rule_args, **params)
+                    total = contrib if total is None else total + contrib
     finally:
         state.fwd_level = level
     from .ops.shape import broadcast_to_p  # local: ops import this module

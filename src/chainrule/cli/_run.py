@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..train import is_model_folder, load_model, read_json, write_json
+from ..train import is_model_folder, load_model, write_json
+from ..train.checkpoint import read_folder_config
 
 RUN_FORMAT = "chainrule-run"
 RUN_VERSION = 1
@@ -72,19 +73,9 @@ def check_new_run_dir(path: Path) -> None:
 def read_run(path: str | Path) -> Run:
     """Read ``RUN/config.json``; ValueError when the folder is not a chainrule run."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"run folder not found: {path}")
+    config = read_folder_config(path, CONFIG, RUN_FORMAT, RUN_VERSION, "run",
+                                "; runs are made by 'chainrule train'")
     config_path = path / CONFIG
-    if not path.is_dir() or not config_path.is_file():
-        raise ValueError(f"{path} is not a chainrule run folder (no {CONFIG}; runs are made "
-                         f"by 'chainrule train')")
-    config = read_json(config_path)
-    if not isinstance(config, dict) or config.get("format") != RUN_FORMAT:
-        raise ValueError(f"{path} is not a chainrule run folder ({config_path} is not a run "
-                         f"config)")
-    if config.get("version") != RUN_VERSION:
-        raise ValueError(f"{config_path}: run format version {config.get('version')!r} is not "
-                         f"supported (this chainrule reads version {RUN_VERSION})")
     for key in ("settings", "data", "model"):
         if not isinstance(config.get(key), dict):
             raise ValueError(f"{config_path}: the run config lacks {key!r}")

@@ -104,54 +104,49 @@ def normal(shape: Any, rng: Any = None, dtype: Any = np.float32, mean: float = 0
     return _normal(_shape(shape, "normal"), rng, _dtype(dtype, "normal"), mean, std, "normal")
 
 
+def _variance_scaling(shape: Any, rng: Any, dtype: Any, name: str, scale: float,
+                      fan: str, distribution: str, gain: float = 1.0) -> np.ndarray:
+    """Weights of variance gain^2 * scale / n, n = fan_in, or fan_in + fan_out ("avg"):
+    U(-a, a) with a = gain sqrt(3 scale / n), or N(0, s^2) with s = gain sqrt(scale / n)."""
+    shp = _shape(shape, name)
+    fan_in, fan_out = _fans_checked(shp, name)
+    n = fan_in if fan == "in" else fan_in + fan_out
+    if distribution == "uniform":
+        a = gain * np.sqrt(3.0 * scale / n)
+        return _uniform(shp, rng, _dtype(dtype, name), -a, a, name)
+    return _normal(shp, rng, _dtype(dtype, name), 0.0, gain * np.sqrt(scale / n), name)
+
+
 def glorot_uniform(shape: Any, rng: Any = None, dtype: Any = np.float32,
                    gain: float = 1.0) -> np.ndarray:
     """Glorot & Bengio (2010): U(-a, a), a = gain sqrt(6 / (fan_in + fan_out))."""
-    shp = _shape(shape, "glorot_uniform")
-    fan_in, fan_out = _fans_checked(shp, "glorot_uniform")
-    a = gain * np.sqrt(6.0 / (fan_in + fan_out))
-    return _uniform(shp, rng, _dtype(dtype, "glorot_uniform"), -a, a, "glorot_uniform")
+    return _variance_scaling(shape, rng, dtype, "glorot_uniform", 2.0, "avg", "uniform", gain)
 
 
 def glorot_normal(shape: Any, rng: Any = None, dtype: Any = np.float32,
                   gain: float = 1.0) -> np.ndarray:
     """Glorot & Bengio (2010): N(0, s^2), s = gain sqrt(2 / (fan_in + fan_out))."""
-    shp = _shape(shape, "glorot_normal")
-    fan_in, fan_out = _fans_checked(shp, "glorot_normal")
-    s = gain * np.sqrt(2.0 / (fan_in + fan_out))
-    return _normal(shp, rng, _dtype(dtype, "glorot_normal"), 0.0, s, "glorot_normal")
+    return _variance_scaling(shape, rng, dtype, "glorot_normal", 2.0, "avg", "normal", gain)
 
 
 def he_uniform(shape: Any, rng: Any = None, dtype: Any = np.float32) -> np.ndarray:
     """He et al. (2015), for ReLU layers: U(-a, a), a = sqrt(6 / fan_in)."""
-    shp = _shape(shape, "he_uniform")
-    fan_in, _ = _fans_checked(shp, "he_uniform")
-    a = np.sqrt(6.0 / fan_in)
-    return _uniform(shp, rng, _dtype(dtype, "he_uniform"), -a, a, "he_uniform")
+    return _variance_scaling(shape, rng, dtype, "he_uniform", 2.0, "in", "uniform")
 
 
 def he_normal(shape: Any, rng: Any = None, dtype: Any = np.float32) -> np.ndarray:
     """He et al. (2015), for ReLU layers: N(0, s^2), s = sqrt(2 / fan_in)."""
-    shp = _shape(shape, "he_normal")
-    fan_in, _ = _fans_checked(shp, "he_normal")
-    return _normal(shp, rng, _dtype(dtype, "he_normal"), 0.0, np.sqrt(2.0 / fan_in),
-                   "he_normal")
+    return _variance_scaling(shape, rng, dtype, "he_normal", 2.0, "in", "normal")
 
 
 def lecun_uniform(shape: Any, rng: Any = None, dtype: Any = np.float32) -> np.ndarray:
     """LeCun (1998): U(-a, a), a = sqrt(3 / fan_in) (variance 1 / fan_in)."""
-    shp = _shape(shape, "lecun_uniform")
-    fan_in, _ = _fans_checked(shp, "lecun_uniform")
-    a = np.sqrt(3.0 / fan_in)
-    return _uniform(shp, rng, _dtype(dtype, "lecun_uniform"), -a, a, "lecun_uniform")
+    return _variance_scaling(shape, rng, dtype, "lecun_uniform", 1.0, "in", "uniform")
 
 
 def lecun_normal(shape: Any, rng: Any = None, dtype: Any = np.float32) -> np.ndarray:
     """LeCun (1998): N(0, s^2), s = sqrt(1 / fan_in)."""
-    shp = _shape(shape, "lecun_normal")
-    fan_in, _ = _fans_checked(shp, "lecun_normal")
-    return _normal(shp, rng, _dtype(dtype, "lecun_normal"), 0.0, np.sqrt(1.0 / fan_in),
-                   "lecun_normal")
+    return _variance_scaling(shape, rng, dtype, "lecun_normal", 1.0, "in", "normal")
 
 
 xavier_uniform = glorot_uniform

@@ -10,6 +10,7 @@ from ..autodiff.ops import sigmoid, softmax
 from ..autodiff.ops.dense import ACTIVATIONS as _FUSABLE, dense_stack_p
 from ..autodiff.primitive import apply
 from .activations import ACTIVATIONS, get_activation
+from .functional.activations import dropout_mask
 from .init import initializer_name
 from .layers import Dropout, Linear, Sequential
 from .module import Module, dtype_name, register_module
@@ -149,16 +150,12 @@ class MLP(Module):
 
     def _dropout_masks(self, batch_shape: tuple[int, ...]) -> tuple[Any, ...] | None:
         """Each hidden layer's inverted-dropout mask, drawn from its Dropout module's
-        Generator exactly as ``nn.functional.dropout`` draws it, so the fused and the
-        layer-by-layer forwards consume the same random numbers and agree bit for bit."""
+        Generator with ``nn.functional.dropout``'s own ``dropout_mask``, so the fused and
+        the layer-by-layer forwards agree bit for bit."""
         if not self.training:
             return None
-        masks: list[Any] = []
-        p = self.dropout
-        for width, drop in zip(self.hidden, self._dropouts):
-            keep = drop.rng.random(batch_shape + (width,), dtype=self.dtype) >= p
-            masks.append(keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - p)))
-        return tuple(masks) + (None,)
+        return tuple(dropout_mask(batch_shape + (width,), self.dropout, drop.rng, self.dtype)
+                     for width, drop in zip(self.hidden, self._dropouts)) + (None,)
 
     def _set_dtype(self, dtype: np.dtype) -> None:
         self.dtype = dtype

@@ -14,6 +14,26 @@ import numpy as np
 from .optimizer import Optimizer, check_bool, check_number
 
 
+def _l2(p: np.ndarray, g: np.ndarray, wd: float) -> np.ndarray:
+    """Coupled L2 regularisation: the gradient seen by the optimiser is g + λθ."""
+    return g + wd * p if wd else g
+
+
+def _ema_(avg: np.ndarray, x: np.ndarray, beta: float) -> np.ndarray:
+    """In place: avg <- beta avg + (1 - beta) x (an exponential moving average)."""
+    avg *= beta
+    avg += (1.0 - beta) * x
+    return avg
+
+
+def _buffer(state: dict[str, Any], key: str, p: np.ndarray) -> np.ndarray:
+    """The optional state buffer ``key``, made of zeros shaped like ``p`` on first use."""
+    buf = state.get(key)
+    if buf is None:
+        buf = state[key] = np.zeros_like(p)
+    return buf
+
+
 class Adagrad(Optimizer):
     r"""Adagrad (Duchi, Hazan & Singer, 2011).
 
@@ -44,9 +64,7 @@ class Adagrad(Optimizer):
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         state["step"] += 1
-        wd = group["weight_decay"]
-        if wd:
-            g = g + wd * p
+        g = _l2(p, g, group["weight_decay"])
         clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
         acc = state["sum"]
         acc += g * g
@@ -95,18 +113,11 @@ class RMSProp(Optimizer):
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         state["step"] += 1
-        alpha, wd, mu = group["alpha"], group["weight_decay"], group["momentum"]
-        if wd:
-            g = g + wd * p
-        sq = state["square_avg"]
-        sq *= alpha
-        sq += (1.0 - alpha) * (g * g)
+        alpha, mu = group["alpha"], group["momentum"]
+        g = _l2(p, g, group["weight_decay"])
+        sq = _ema_(state["square_avg"], g * g, alpha)
         if group["centered"]:
-            ga = state.get("grad_avg")
-            if ga is None:
-                ga = state["grad_avg"] = np.zeros_like(p)
-            ga *= alpha
-            ga += (1.0 - alpha) * g
+            ga = _ema_(_buffer(state, "grad_avg", p), g, alpha)
             avg = sq - ga * ga
             np.maximum(avg, 0.0, out=avg)
             np.sqrt(avg, out=avg)
@@ -115,9 +126,7 @@ class RMSProp(Optimizer):
         avg += group["eps"]
         np.divide(g, avg, out=avg)
         if mu:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.zeros_like(p)
+            buf = _buffer(state, "momentum_buffer", p)
             buf *= mu
             buf += avg
             p -= group["lr"] * buf
@@ -173,8 +182,7 @@ class Adam(Optimizer):
 
     def _decay(self, p: np.ndarray, g: np.ndarray, group: dict[str, Any]) -> np.ndarray:
         """Coupled L2: the gradient seen by the moments is g + λθ."""
-        wd = group["weight_decay"]
-        return g + wd * p if wd else g
+        return _l2(p, g, group["weight_decay"])
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -182,15 +190,10 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         b1, b2 = group["betas"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m *= b1
-        m += (1.0 - b1) * g
-        v *= b2
-        v += (1.0 - b2) * (g * g)
+        m = _ema_(state["exp_avg"], g, b1)
+        v = _ema_(state["exp_avg_sq"], g * g, b2)
         if group["amsgrad"]:
-            vmax = state.get("max_exp_avg_sq")
-            if vmax is None:
-                vmax = state["max_exp_avg_sq"] = np.zeros_like(p)
+            vmax = _buffer(state, "max_exp_avg_sq", p)
             np.maximum(vmax, v, out=vmax)
             v = vmax
         denom = np.sqrt(v)

@@ -79,6 +79,8 @@ class Optimizer:
                  check_finite: bool = False) -> None:
         name = type(self).__name__
         self.check_finite = check_bool(name, "check_finite", check_finite)
+        # id(group) -> (its hyperparameter values, the validated copy, the group itself)
+        self._hyper_cache: dict[int, tuple[Any, dict[str, Any], dict[str, Any]]] = {}
         self.defaults = dict(defaults)
         self._check_hyperparameters(self.defaults)
         if isinstance(params, (Tensor, np.ndarray)) or isinstance(params, dict):
@@ -238,7 +240,7 @@ class Optimizer:
         """
         key = tuple((k, tuple(v) if isinstance(v, list) else v)
                     for k, v in group.items() if k != "params")
-        cache = self.__dict__.setdefault("_hyper_cache", {})
+        cache = self._hyper_cache
         hit = cache.get(id(group))
         try:
             if hit is not None and hit[0] == key:

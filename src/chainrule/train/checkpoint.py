@@ -280,22 +280,31 @@ def save_model(model: Any, path: PathLike, *, metadata: Mapping[str, Any] | None
     return _commit_folder(path, lambda tmp: _write_model(tmp, model, metadata, fmt))
 
 
+def read_folder_config(path: Path, filename: str, fmt: str, version: int, kind: str,
+                       made_by: str = "") -> dict[str, Any]:
+    """The JSON file ``filename`` of a chainrule ``kind`` folder (a model, a run), checked
+    for its "format" and "version"; FileNotFoundError or ValueError naming what is wrong."""
+    if not path.exists():
+        raise FileNotFoundError(f"{kind} folder not found: {path}")
+    config_path = path / filename
+    if not path.is_dir() or not config_path.is_file():
+        raise ValueError(f"{path} is not a chainrule {kind} folder (no {filename}{made_by})")
+    config = read_json(config_path)
+    if not isinstance(config, dict) or config.get("format") != fmt:
+        raise ValueError(f"{path} is not a chainrule {kind} folder ({config_path} is not a "
+                         f"chainrule {kind} config: expected \"format\": \"{fmt}\")")
+    if config.get("version") != version:
+        raise ValueError(f"{config_path}: {kind} format version {config.get('version')!r} is "
+                         f"not supported (this chainrule reads version {version})")
+    return config
+
+
 def read_config(path: PathLike) -> dict[str, Any]:
     """The ``config.json`` of a model or checkpoint folder (ValueError if it is not one)."""
     path = Path(path)
     _recover(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such model folder: {path}")
+    config = read_folder_config(path, CONFIG_FILE, FORMAT, VERSION, "model")
     config_path = path / CONFIG_FILE
-    if not path.is_dir() or not config_path.is_file():
-        raise ValueError(f"{path} is not a chainrule model folder (no {CONFIG_FILE})")
-    config = read_json(config_path)
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ValueError(f"{config_path} is not a chainrule model config (expected "
-                         f"\"format\": \"{FORMAT}\")")
-    if config.get("version") != VERSION:
-        raise ValueError(f"{config_path}: format version {config.get('version')!r} is not "
-                         f"supported (this chainrule reads version {VERSION})")
     if config.get("weights") not in WEIGHTS_FORMATS.values() or not isinstance(
             config.get("model"), dict):
         raise ValueError(f"{config_path}: missing or bad 'model' / 'weights' entries")

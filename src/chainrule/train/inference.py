@@ -57,9 +57,7 @@ def split_data(data: Any, who: str) -> tuple[np.ndarray, np.ndarray | None]:
     """``(X, y)`` from an ``(X, y)`` pair, a `Dataset`, or a `DataLoader` (its arrays)."""
     from ..data import DataLoader, Dataset
 
-    if isinstance(data, Dataset):
-        return data.X, data.y
-    if isinstance(data, DataLoader):
+    if isinstance(data, (Dataset, DataLoader)):
         return data.X, data.y
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return data[0], data[1]

@@ -21,7 +21,7 @@ import numpy as np
 from ..autodiff import Tensor
 from .callbacks import Callback, CallbackList, History
 from .checkpoint import load_checkpoint, save_checkpoint
-from .inference import (as_input, forward_batches, model_dtype, output_unit_of,
+from .inference import (as_input, forward_batches, model_dtype, output_unit_of, split_data,
                         resolve_metrics)
 from .metrics import compute_metrics
 from .progress import ProgressBar
@@ -107,17 +107,11 @@ class Trainer:
 
     # ----------------------------------------------------------------- data
     def _make_loader(self, data: DataLike, batch_size: int, shuffle: bool) -> Any:
-        from ..data import DataLoader, Dataset
+        from ..data import DataLoader
 
         if isinstance(data, DataLoader):
             return data
-        if isinstance(data, Dataset):
-            X, y = data.X, data.y
-        elif isinstance(data, (tuple, list)) and len(data) == 2:
-            X, y = data
-        else:
-            raise TypeError(f"fit: train_data must be an (X, y) pair, a chainrule.data.Dataset "
-                            f"or a DataLoader, got {type(data).__name__}")
+        X, y = split_data(data, "fit: train_data")
         if y is None:
             raise ValueError("fit: train_data has no targets (y is None)")
         X = as_input(X, self._dtype, "fit")
@@ -125,15 +119,7 @@ class Trainer:
                           seed=self.seed)
 
     def _val_arrays(self, data: DataLike) -> tuple[np.ndarray, np.ndarray]:
-        from ..data import DataLoader, Dataset
-
-        if isinstance(data, (DataLoader, Dataset)):
-            X, y = data.X, data.y
-        elif isinstance(data, (tuple, list)) and len(data) == 2:
-            X, y = data
-        else:
-            raise TypeError(f"fit: val_data must be an (X, y) pair, a chainrule.data.Dataset "
-                            f"or a DataLoader, got {type(data).__name__}")
+        X, y = split_data(data, "fit: val_data")
         if y is None:
             raise ValueError("fit: val_data has no targets (y is None)")
         X, y = as_input(X, self._dtype, "fit (val_data)"), np.asarray(y)

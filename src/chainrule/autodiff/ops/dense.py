@@ -57,58 +57,37 @@ def _recompute(x, wb, activations, masks=None):
     return zs, pre, hs
 
 
-def _fast_vjp_all(g, res, wb, activations, masks, need):
-    """First-order backward on 2-D arrays: the δ recursion with the ``linear`` rule's
-    three products written out (x_bar = G W, W_bar = Gᵀ z, b_bar = Σ_rows G), the
-    dropout mask, and each activation's own VJP rule."""
+def _dense_stack_vjp_all(g, ans, x, *wb, activations=(), masks=None, res=None, need=()):
+    """The δ recursion, last layer first: mask, activation rule, then the ``linear`` rule's
+    three products x_bar = G W, W_bar = Gᵀ z, b_bar = Σ_rows G.
+
+    First order on 2-D arrays (the training step) uses the forward's residuals and writes
+    the products out; on Tensors the stack is recomputed with recorded primitives and the
+    ``linear`` rules themselves run, so the result differentiates again."""
+    fast = res is not None and type(g) is np.ndarray and g.ndim == 2
+    if not fast:
+        res = _recompute(x, wb, activations, masks)
     zs, pre, hs = res
+    vjp_x, vjp_w, vjp_b = linear_p.vjps[0], linear_p.vjps[1], linear_p.vjps[2]
     out: list[Any] = [None] * (1 + len(wb))
-    add_reduce = np.add.reduce
     last = len(activations) - 1
     for k in range(last, -1, -1):
         if masks is not None and masks[k] is not None:
             g = g * masks[k]
         prim = ACTIVATIONS[activations[k]]
-        if prim is relu_p and k < last:
-            # g = δ_{k+1} W_{k+1} was made just above and is ours: mask it in place
+        if fast and prim is relu_p and k < last:
+            # g = δ_{k+1} W_{k+1} was made just below, on the previous layer: mask in place
             np.multiply(g, pre[k] > 0, out=g)
         elif prim is not None:
             g = prim.vjps[0](g, hs[k], pre[k])
+        W, b, a, z_in = wb[2 * k], wb[2 * k + 1], pre[k], zs[k]
         if 1 + 2 * k in need:
-            out[1 + 2 * k] = g.T @ zs[k]
+            out[1 + 2 * k] = g.T @ z_in if fast else vjp_w(g, a, z_in, W, b)
         if 2 + 2 * k in need:
-            out[2 + 2 * k] = add_reduce(g, axis=0)
+            out[2 + 2 * k] = np.add.reduce(g, axis=0) if fast else vjp_b(g, a, z_in, W, b)
         if k > 0 or 0 in need:
-            g = g @ wb[2 * k]
+            g = g @ W if fast else vjp_x(g, a, z_in, W, b)
     if 0 in need:
-        out[0] = g
-    return out
-
-
-def _dense_stack_vjp_all(g, ans, x, *wb, activations=(), masks=None, res=None, need=()):
-    if res is not None and not isinstance(g, Tensor) and g.ndim == 2:
-        return _fast_vjp_all(g, res, wb, activations, masks, need)
-    if res is None or isinstance(g, Tensor):
-        res = _recompute(x, wb, activations, masks)
-    zs, pre, hs = res
-    w_vjp_x, w_vjp_w, w_vjp_b = linear_p.vjps[0], linear_p.vjps[1], linear_p.vjps[2]
-    out: list[Any] = [None] * (1 + len(wb))
-    need_x = 0 in need
-    for k in range(len(activations) - 1, -1, -1):
-        if masks is not None and masks[k] is not None:
-            g = g * masks[k]
-        prim = ACTIVATIONS[activations[k]]
-        if prim is not None:
-            g = prim.vjps[0](g, hs[k], pre[k])
-        W, b = wb[2 * k], wb[2 * k + 1]
-        a, z_in = pre[k], zs[k]
-        if 1 + 2 * k in need:
-            out[1 + 2 * k] = w_vjp_w(g, a, z_in, W, b)
-        if 2 + 2 * k in need:
-            out[2 + 2 * k] = w_vjp_b(g, a, z_in, W, b)
-        if k > 0 or need_x:
-            g = w_vjp_x(g, a, z_in, W, b)
-    if need_x:
         out[0] = g
     return out
 

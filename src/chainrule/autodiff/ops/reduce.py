@@ -14,7 +14,7 @@ import numpy as np
 from ..primitive import Primitive, defjvp, defvjp
 from ..tensor import Tensor
 from ._base import composed, keepdims_shape, normalize_axis, public
-from .elementwise import cast_p, exp_p
+from .elementwise import cast_p
 from .nondiff import equal_p
 from .shape import broadcast_to_p, reshape_p
 
@@ -74,26 +74,24 @@ defjvp(min_p, _extremum_jvp)
 
 
 def _logsumexp_impl(x, axis=None, keepdims=False):
-    m = np.max(x, axis=axis, keepdims=True)
+    # shifted by the maximum of each reduced slice (not softmax's global shortcut): exact
+    # when a slice has one entry, and relative accuracy when the result is near 0
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    if not keepdims:
-        out = out.reshape(np.sum(m, axis=axis).shape) if axis is not None else out.reshape(())
-    return out
-
-
-def stable_softmax(x, axis):
-    """softmax(x) along ``axis``, for rules: exp(x - m) / sum exp(x - m) with m = max x.
-
-    Not exp(x - logsumexp(x)): a large logsumexp (1000 + log 2) loses its low bits in
-    float32, and exp turns that into a relative error of ~3e-5 in every weight.
-    """
-    e = exp_p(x - max_p(x, axis=axis, keepdims=True))
-    return e / sum_p(e, axis=axis, keepdims=True)
+    out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return out
+    axes = normalize_axis(axis, x.ndim)
+    return out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
 def _softmax_weights(ans, x, axis, keepdims):
-    return stable_softmax(x, axis)
+    """softmax(x) along ``axis`` (the derivative of logsumexp), from the softmax primitive:
+    exp(x - m) / sum, not exp(x - logsumexp x), which loses the low bits of a large
+    logsumexp in float32."""
+    from .softmax import softmax_p  # softmax builds on this module
+
+    return softmax_p(x, axis=axis)
 
 
 logsumexp_p = Primitive("logsumexp", _logsumexp_impl, float_op=True, expr="logsumexp({0})")
@@ -134,25 +132,27 @@ def _axis_param(axis: Any) -> Any:
     return axis
 
 
+def _count(shape: tuple[int, ...], axis: Any, ddof: int = 0) -> int:
+    """How many entries a reduction over ``axis`` averages (at least 1)."""
+    n = -ddof
+    n += int(np.prod([shape[a] for a in normalize_axis(axis, len(shape))], dtype=np.int64))
+    return n if n > 0 else 1
+
+
 @composed
 def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over ``axis`` = sum / count."""
     axis = _axis_param(axis)
-    count = 1
-    for a in normalize_axis(axis, x.ndim):
-        count *= x.shape[a]
-    return sum(x, axis=axis, keepdims=keepdims) * (1.0 / builtins_max(count, 1))
+    return sum(x, axis=axis, keepdims=keepdims) * (1.0 / _count(x.shape, axis))
 
 
 @composed
 def var(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance over ``axis``: mean of squared deviations (``ddof`` as in NumPy)."""
     axis = _axis_param(axis)
-    count = 1
-    for a in normalize_axis(axis, x.ndim):
-        count *= x.shape[a]
     centred = x - mean(x, axis=axis, keepdims=True)
-    return sum(centred * centred, axis=axis, keepdims=keepdims) * (1.0 / builtins_max(count - ddof, 1))
+    return sum(centred * centred, axis=axis, keepdims=keepdims) * (1.0 / _count(x.shape, axis,
+                                                                              ddof))
 
 
 @composed
@@ -162,7 +162,3 @@ def std(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> T
 
     return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
 
-
-import builtins as _builtins  # noqa: E402
-
-builtins_max = _builtins.max

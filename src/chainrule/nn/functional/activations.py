@@ -194,15 +194,23 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
         raise TypeError(f"dropout: expected a floating-point input, got dtype {x.dtype}")
     if p == 1.0:
         return x * 0.0
+    return x * dropout_mask(x.shape, p, rng, x.dtype)
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator | None,
+                 dtype: Any) -> np.ndarray:
+    """The inverted-dropout mask: 1/(1-p) where a uniform draw is >= p, else 0, drawn from
+    ``rng`` (a fresh unseeded Generator when None). Shared by ``dropout`` and the fused MLP,
+    so both consume the same random numbers."""
+    dtype = np.dtype(dtype)
     gen = rng if rng is not None else np.random.default_rng()
-    dt = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    keep = gen.random(x.shape, dtype=dt) >= p
-    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-    return x * mask
+    dt = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    keep = gen.random(shape, dtype=dt) >= p
+    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))
 
 
 __all__ = [
-    "dropout", "elu", "erf", "erfc", "gelu", "identity", "leaky_relu", "linear",
+    "dropout", "dropout_mask", "elu", "erf", "erfc", "gelu", "identity", "leaky_relu", "linear",
     "log_softmax", "maxout", "piecewise_linear", "prelu", "relu", "sigmoid", "sign", "silu",
     "softmax", "softplus", "step", "swish", "tanh",
 ]
