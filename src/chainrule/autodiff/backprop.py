@@ -65,6 +65,17 @@ def toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
 _ONES: dict[tuple[Any, tuple[int, ...]], np.ndarray] = {}
 
 
+def ones_seed(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """The cotangent 1 of an output: one read-only array per dtype and shape (rules never
+    write into their ``g``)."""
+    key = (dtype, shape)
+    seed = _ONES.get(key)
+    if seed is None:
+        seed = _ONES[key] = np.ones(shape, dtype=dtype)
+        seed.flags.writeable = False
+    return seed
+
+
 def _check_seed(root: Tensor, seed: Any, graph_path: bool) -> Any:
     if not isinstance(root, Tensor):
         raise TypeError(f"backward: expected a Tensor output, got {type(root).__name__}")
@@ -80,11 +91,7 @@ def _check_seed(root: Tensor, seed: Any, graph_path: bool) -> Any:
         if data.size != 1:
             raise ValueError(f"backward: the output has shape {root.shape}; pass a gradient "
                              f"of that shape as the seed, or reduce the output to a scalar")
-        key = (data.dtype, data.shape)
-        seed = _ONES.get(key)
-        if seed is None:  # one read-only 1 per dtype and shape: rules never write into g
-            seed = _ONES[key] = np.ones(data.shape, dtype=data.dtype)
-            seed.flags.writeable = False
+        seed = ones_seed(data.shape, data.dtype)
     else:
         arr = seed.data if isinstance(seed, Tensor) else np.array(seed, dtype=root.dtype)
         if arr.shape != root.shape:
@@ -170,18 +177,24 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
         for pid, (leaf, g) in leaves.items():
             if keep_all or (wanted is not None and pid in wanted):
                 result[pid] = g
-            if not accumulate:
-                continue
-            if (not graph_path and leaf.grad is None and type(g) is np.ndarray
-                    and g.base is None and g is not seed and g.dtype is leaf.data.dtype
-                    and id(g) not in given):
-                given.add(id(g))  # the common case: a fresh array, kept as is
-                leaf.grad = wrap_array(g)
-            else:
-                _accumulate_leaf(leaf, g, graph_path, given)
+            if accumulate:
+                store_leaf_grad(leaf, g, given, graph_path, seed)
     finally:
         state.grad_enabled = prev_mode
     return result
+
+
+def store_leaf_grad(leaf: Tensor, g: Any, given: set[int], graph_path: bool = False,
+                    seed: Any = None) -> None:
+    """Add the cotangent ``g`` into ``leaf.grad``. ``given`` holds the ids of arrays already
+    stored as a ``.grad`` in this pass (an array is never shared by two leaves)."""
+    if (not graph_path and leaf.grad is None and type(g) is np.ndarray
+            and g.base is None and g is not seed and g.dtype is leaf.data.dtype
+            and id(g) not in given):
+        given.add(id(g))  # the common case: a fresh array, kept as is
+        leaf.grad = wrap_array(g)
+    else:
+        _accumulate_leaf(leaf, g, graph_path, given)
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool, given: set[int]) -> None:

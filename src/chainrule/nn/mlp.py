@@ -138,15 +138,25 @@ class MLP(Module):
         self._fusable = all(a in _FUSABLE for a in self.activations)
 
     def forward(self, x: Any) -> Tensor:
-        if self.fused and self._fusable:
-            linears = self._linears
-            x = linears[0]._checked(x)
-            wb = []
-            for m in linears:
-                wb += (m.weight, m.bias)
-            masks = self._dropout_masks(x.shape[:-1]) if self.dropout > 0.0 else None
-            return apply(dense_stack_p, x, *wb, activations=self._stack_acts, masks=masks)
-        return self.layers(x)
+        parts = self.fused_inputs(x)
+        if parts is None:
+            return self.layers(x)
+        x, wb, params = parts
+        return apply(dense_stack_p, x, *wb, **params)
+
+    def fused_inputs(self, x: Any) -> tuple[Tensor, list[Tensor], dict[str, Any]] | None:
+        """The arguments of the fused forward ``dense_stack(x, W_1, b_1, ..., **params)``:
+        ``x`` checked, the parameters in order and the primitive's params (activations, and
+        dropout masks, drawn now in training mode). None when the forward is not fused."""
+        if not (self.fused and self._fusable):
+            return None
+        linears = self._linears
+        x = linears[0]._checked(x)
+        wb = []
+        for m in linears:
+            wb += (m.weight, m.bias)
+        masks = self._dropout_masks(x.shape[:-1]) if self.dropout > 0.0 else None
+        return x, wb, {"activations": self._stack_acts, "masks": masks}
 
     def _dropout_masks(self, batch_shape: tuple[int, ...]) -> tuple[Any, ...] | None:
         """Each hidden layer's inverted-dropout mask, drawn from its Dropout module's

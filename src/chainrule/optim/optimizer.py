@@ -159,13 +159,14 @@ class Optimizer:
     # -------------------------------------------------------------------- steps
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None, or to zeros in place)."""
-        for p in self._all_params():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            elif isinstance(p.grad, Tensor) and not p.grad.requires_grad:
-                p.grad.data[...] = 0
-            else:
-                p.grad = Tensor(np.zeros(p.shape, dtype=p.dtype))
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                elif isinstance(p.grad, Tensor) and not p.grad.requires_grad:
+                    p.grad.data[...] = 0
+                else:
+                    p.grad = Tensor(np.zeros(p.shape, dtype=p.dtype))
 
     def _gradients(self) -> list[list[tuple[Tensor, np.ndarray]]]:
         """Per group, the (parameter, gradient array) pairs to update, all validated.
@@ -173,38 +174,43 @@ class Optimizer:
         Raises before anything is updated: a gradient must be an array of the parameter's
         shape and dtype (and finite when ``check_finite``).
         """
-        name = type(self).__name__
         out = []
         index = 0
+        checked = self.check_finite
         for group in self.param_groups:
             pairs = []
             for p in group["params"]:
                 g = p.grad
                 if g is not None:
-                    g = g.data if isinstance(g, Tensor) else g
-                    if type(g) is not np.ndarray and not isinstance(g, np.ndarray):
-                        raise TypeError(f"{name}: parameter {index} has a .grad of type "
-                                        f"{type(g).__name__}; expected a Tensor")
+                    if type(g) is Tensor:
+                        g = g.data
                     pd = p.data
-                    if g.shape == pd.shape and g.dtype is pd.dtype and not self.check_finite:
-                        pairs.append((p, g))  # the common case, checked in two comparisons
-                        index += 1
-                        continue
-                    if g.shape != p.shape:
-                        raise ValueError(f"{name}: parameter {index} has shape {p.shape} "
-                                         f"but its gradient has shape {g.shape}; nothing "
-                                         f"was updated")
-                    if g.dtype != p.dtype:
-                        raise TypeError(f"{name}: parameter {index} has dtype {p.dtype} "
-                                        f"but its gradient has dtype {g.dtype}; nothing "
-                                        f"was updated")
-                    if self.check_finite and not np.isfinite(g).all():
-                        raise ValueError(f"{name}: the gradient of parameter {index} "
-                                         f"contains NaN or Inf; nothing was updated")
-                    pairs.append((p, g))
+                    if (type(g) is np.ndarray and g.dtype is pd.dtype and g.shape == pd.shape
+                            and not checked):
+                        pairs.append((p, g))  # the common case, in three comparisons
+                    else:
+                        pairs.append((p, self._checked_gradient(p, g, index)))
                 index += 1
             out.append(pairs)
         return out
+
+    def _checked_gradient(self, p: Tensor, g: Any, index: int) -> np.ndarray:
+        """``p.grad``'s array, or an error naming parameter ``index`` and what is wrong."""
+        name = type(self).__name__
+        g = g.data if isinstance(g, Tensor) else g
+        if not isinstance(g, np.ndarray):
+            raise TypeError(f"{name}: parameter {index} has a .grad of type "
+                            f"{type(g).__name__}; expected a Tensor")
+        if g.shape != p.shape:
+            raise ValueError(f"{name}: parameter {index} has shape {p.shape} but its "
+                             f"gradient has shape {g.shape}; nothing was updated")
+        if g.dtype != p.dtype:
+            raise TypeError(f"{name}: parameter {index} has dtype {p.dtype} but its "
+                            f"gradient has dtype {g.dtype}; nothing was updated")
+        if self.check_finite and not np.isfinite(g).all():
+            raise ValueError(f"{name}: the gradient of parameter {index} contains NaN or "
+                             f"Inf; nothing was updated")
+        return g
 
     def step(self, closure: Closure | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()``'s loss if given.
@@ -238,18 +244,19 @@ class Optimizer:
         The copy is cached while the group's values stay the same objects, so a step does
         not re-validate unchanged hyperparameters.
         """
-        key = tuple((k, tuple(v) if isinstance(v, list) else v)
-                    for k, v in group.items() if k != "params")
         cache = self._hyper_cache
         hit = cache.get(id(group))
-        try:
-            if hit is not None and hit[0] == key:
-                return hit[1]
-        except (TypeError, ValueError):  # an unusual value (e.g. an array): validate it
-            pass
+        if hit is not None and hit[0] is not None:
+            try:
+                if hit[0] == list(group.items()):  # C-level: identity first, then ==
+                    return hit[1]
+            except (TypeError, ValueError):  # an unusual value (e.g. an array): validate it
+                pass
         hyper = {k: v for k, v in group.items() if k not in ("params", "name")}
         self._check_hyperparameters(hyper)
-        cache[id(group)] = (key, hyper, group)
+        # a list value could change in place unseen by the comparison: validate every step
+        mutable = any(type(v) is list for k, v in group.items() if k != "params")
+        cache[id(group)] = (None if mutable else list(group.items()), hyper, group)
         return hyper
 
     def _init_state(self, p: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:

@@ -20,12 +20,13 @@ from .checkpoint import (Checkpoint, atomic_write_bytes, atomic_write_text, is_m
 from .inference import evaluate, predict, predict_logits, predict_proba
 from .losses import OutputLoss
 from .progress import ProgressBar
+from .step import TrainStep
 from .trainer import Trainer, fit
 
 __all__ = [
     "Callback", "CallbackList", "Checkpoint", "EarlyStopping", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "NaNGuard", "OutputLoss", "ProgressBar",
-    "Trainer", "TrainingDivergedError", "atomic_write_bytes", "atomic_write_text", "evaluate",
+    "TrainStep", "Trainer", "TrainingDivergedError", "atomic_write_bytes", "atomic_write_text", "evaluate",
     "fit", "is_model_folder", "load_checkpoint", "load_model", "metrics", "predict",
     "predict_logits", "predict_proba", "read_config", "read_json", "save_checkpoint",
     "save_model",

@@ -1,6 +1,7 @@
 """`Trainer` and `fit`: a thin training loop over the callback protocol.
 
-One step is ``zero_grad -> logits = model(x) -> loss(logits, y).backward() -> step``; the
+One step is ``zero_grad -> logits = model(x) -> loss(logits, y).backward() -> step``, run
+by `TrainStep` (fused for an ``nn.MLP``: the same rules without building a graph); the
 loop adds only float bookkeeping to it. Training metrics are computed once per epoch from
 the logits the steps already produced (no extra forward pass), validation runs batched under
 ``no_grad`` in evaluation mode.
@@ -18,13 +19,14 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..autodiff import Tensor
+from ..autodiff.tensor import wrap_array
 from .callbacks import Callback, CallbackList, History
 from .checkpoint import load_checkpoint, save_checkpoint
 from .inference import (as_input, forward_batches, model_dtype, output_unit_of, split_data,
                         resolve_metrics)
 from .metrics import compute_metrics
 from .progress import ProgressBar
+from .step import TrainStep
 
 DataLike = Any  # (X, y) pair | chainrule.data.Dataset | chainrule.data.DataLoader
 
@@ -103,7 +105,7 @@ class Trainer:
         self._loader: Any = None
         self._pending_loader_state: dict | None = None
         self._dtype = model_dtype(model)
-        self._params = list(model.parameters())
+        self._step = TrainStep(model, loss, optimizer, clip_grad_norm)
 
     # ----------------------------------------------------------------- data
     def _make_loader(self, data: DataLike, batch_size: int, shuffle: bool) -> Any:
@@ -203,40 +205,30 @@ class Trainer:
         keep: list[tuple[np.ndarray, np.ndarray]] | None = [] if self.metrics else None
         begin, before = cbs.has("on_batch_begin"), cbs.has("on_before_step")
         closure_opt = bool(getattr(opt, "needs_closure", False))
+        step = self._step
+        step.clip_grad_norm = self.clip_grad_norm
         total, count = 0.0, 0
         for batch, (xb, yb) in enumerate(loader):
             if begin:
                 cbs.call("on_batch_begin", batch, {})
-            x = Tensor(xb if xb.dtype == self._dtype else xb.astype(self._dtype))
+            x = wrap_array(xb if xb.dtype == self._dtype else xb.astype(self._dtype))
             size = len(xb)
             logs: dict[str, float] = {"size": size}
             if closure_opt:
                 first: list[Any] = []
 
-                def closure() -> Any:
-                    opt.zero_grad()
-                    out = model(x)
-                    value = loss_fn(out, yb)
-                    value.backward()
-                    self._clip()
+                def closure() -> float:
+                    logits_c, value_c = step.gradients(x, yb)
                     if not first:
-                        first.extend((out.data, float(value.data)))
-                    return value
+                        first.extend((logits_c, value_c))
+                    return value_c
 
                 if before:
                     cbs.call("on_before_step", batch, logs)
                 opt.step(closure)
                 logits, value = first
             else:
-                opt.zero_grad()
-                out = model(x)
-                loss_t = loss_fn(out, yb)
-                if loss_t.size != 1:
-                    raise ValueError(f"fit: the loss must return a scalar, got shape "
-                                     f"{loss_t.shape} (use reduction='mean')")
-                loss_t.backward()
-                self._clip()
-                logits, value = out.data, float(loss_t.data)
+                logits, value = step.gradients(x, yb)
                 logs["loss"] = value
                 if before:
                     cbs.call("on_before_step", batch, logs)
@@ -254,12 +246,6 @@ class Trainer:
             targets = np.concatenate([k[1] for k in keep], axis=0)
             out_logs.update(compute_metrics(self.metrics, targets, logits_all, self.output_unit))
         return out_logs
-
-    def _clip(self) -> None:
-        if self.clip_grad_norm is not None:
-            from ..optim import clip_grad_norm_
-
-            clip_grad_norm_(self._params, self.clip_grad_norm)
 
     # ----------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:

@@ -25,11 +25,35 @@ from .elementwise import relu_p, sigmoid_p, tanh_p
 from .linalg import _linear_impl, linear_p
 
 ACTIVATIONS = {"identity": None, "relu": relu_p, "tanh": tanh_p, "sigmoid": sigmoid_p}
+_IMPLS = {name: None if prim is None else prim.impl for name, prim in ACTIVATIONS.items()}
+_ACT_VJPS = {name: prim.vjps[0] for name, prim in ACTIVATIONS.items() if prim is not None}
 
 
 def _dense_stack_impl(x, *wb, activations=(), masks=None):
-    res = _recompute(x, wb, activations, masks)
+    res = forward_arrays(x, wb, activations, masks)
     return res[0][-1], res
+
+
+def forward_arrays(x, wb, activations, masks=None):
+    """The forward pass on arrays: :func:`_recompute`'s residuals, built with the
+    primitives' NumPy forwards and nothing else (this runs on every training step)."""
+    zs = [x]
+    pre = []
+    hs = []
+    z = x
+    impls = _IMPLS
+    for k, act in enumerate(activations):
+        w, b = wb[2 * k], wb[2 * k + 1]
+        if w.ndim != 2 or b.shape != (w.shape[0],):
+            _linear_impl(z, w, b)  # raises the error apply turns into linear's message
+        a = z @ w.T + b
+        impl = impls[act]
+        h = a if impl is None else impl(a)
+        z = h if masks is None or masks[k] is None else h * masks[k]
+        pre.append(a)
+        hs.append(h)
+        zs.append(z)
+    return zs, pre, hs
 
 
 def _recompute(x, wb, activations, masks=None):
@@ -39,16 +63,16 @@ def _recompute(x, wb, activations, masks=None):
 
     On arrays the primitives' NumPy forwards run directly (the forward pass); on Tensors
     the primitives are applied and recorded (the rules at higher order)."""
-    on_arrays = type(x) is np.ndarray and not any(isinstance(a, Tensor) for a in wb)
-    linear = _linear_impl if on_arrays else linear_p
+    if type(x) is np.ndarray and not any(isinstance(a, Tensor) for a in wb):
+        return forward_arrays(x, wb, activations, masks)
     zs = [x]
     pre = []
     hs = []
     z = x
     for k, act in enumerate(activations):
-        a = linear(z, wb[2 * k], wb[2 * k + 1])
+        a = linear_p(z, wb[2 * k], wb[2 * k + 1])
         prim = ACTIVATIONS[act]
-        h = a if prim is None else (prim.impl(a) if on_arrays else prim(a))
+        h = a if prim is None else prim(a)
         m = masks[k] if masks is not None else None
         z = h if m is None else h * m
         pre.append(a)
@@ -64,30 +88,56 @@ def _dense_stack_vjp_all(g, ans, x, *wb, activations=(), masks=None, res=None, n
     First order on 2-D arrays (the training step) uses the forward's residuals and writes
     the products out; on Tensors the stack is recomputed with recorded primitives and the
     ``linear`` rules themselves run, so the result differentiates again."""
-    fast = res is not None and type(g) is np.ndarray and g.ndim == 2
-    if not fast:
-        res = _recompute(x, wb, activations, masks)
-    zs, pre, hs = res
+    if res is not None and type(g) is np.ndarray and g.ndim == 2:
+        return backward_arrays(g, wb, activations, masks, res, need)
+    zs, pre, hs = _recompute(x, wb, activations, masks)
     vjp_x, vjp_w, vjp_b = linear_p.vjps[0], linear_p.vjps[1], linear_p.vjps[2]
     out: list[Any] = [None] * (1 + len(wb))
+    for k in range(len(activations) - 1, -1, -1):
+        if masks is not None and masks[k] is not None:
+            g = g * masks[k]
+        prim = ACTIVATIONS[activations[k]]
+        if prim is not None:
+            g = prim.vjps[0](g, hs[k], pre[k])
+        W, b, a, z_in = wb[2 * k], wb[2 * k + 1], pre[k], zs[k]
+        if 1 + 2 * k in need:
+            out[1 + 2 * k] = vjp_w(g, a, z_in, W, b)
+        if 2 + 2 * k in need:
+            out[2 + 2 * k] = vjp_b(g, a, z_in, W, b)
+        if k > 0 or 0 in need:
+            g = vjp_x(g, a, z_in, W, b)
+    if 0 in need:
+        out[0] = g
+    return out
+
+
+def backward_arrays(g, wb, activations, masks, res, need):
+    """First order on 2-D arrays (the training step): the same rules with the forward's
+    residuals, the three products of ``linear``'s rule written out."""
+    zs, pre, hs = res
+    out: list[Any] = [None] * (1 + len(wb))
+    wanted = [False] * len(out)
+    for i in need:
+        wanted[i] = True
+    rules = _ACT_VJPS
+    matmul, add_reduce = np.matmul, np.add.reduce
     last = len(activations) - 1
     for k in range(last, -1, -1):
         if masks is not None and masks[k] is not None:
             g = g * masks[k]
-        prim = ACTIVATIONS[activations[k]]
-        if fast and prim is relu_p and k < last:
+        act = activations[k]
+        if act == "relu" and k < last:
             # g = δ_{k+1} W_{k+1} was made just below, on the previous layer: mask in place
             np.multiply(g, pre[k] > 0, out=g)
-        elif prim is not None:
-            g = prim.vjps[0](g, hs[k], pre[k])
-        W, b, a, z_in = wb[2 * k], wb[2 * k + 1], pre[k], zs[k]
-        if 1 + 2 * k in need:
-            out[1 + 2 * k] = g.T @ z_in if fast else vjp_w(g, a, z_in, W, b)
-        if 2 + 2 * k in need:
-            out[2 + 2 * k] = np.add.reduce(g, axis=0) if fast else vjp_b(g, a, z_in, W, b)
-        if k > 0 or 0 in need:
-            g = g @ W if fast else vjp_x(g, a, z_in, W, b)
-    if 0 in need:
+        elif act != "identity":
+            g = rules[act](g, hs[k], pre[k])
+        if wanted[1 + 2 * k]:
+            out[1 + 2 * k] = matmul(g.T, zs[k])
+        if wanted[2 + 2 * k]:
+            out[2 + 2 * k] = add_reduce(g, axis=0)
+        if k > 0 or wanted[0]:
+            g = matmul(g, wb[2 * k])
+    if wanted[0]:
         out[0] = g
     return out
 

@@ -141,15 +141,28 @@ defjvp(softmax_cross_entropy_p, _sce_jvp, None)
 
 
 def _sbce_impl(logits, targets, reduction="none"):
-    per = np.logaddexp(0, logits) - logits * targets  # softplus(z) - z t, never overflows
-    return _reduce(per, reduction)
+    """softplus(z) - z t per element (logaddexp never overflows); softplus(z) is kept for
+    the backward, where sigmoid(z) = 1 - e^-softplus(z) = -expm1(-softplus(z)), accurate
+    to a rounding at both ends (sigmoid(z) ~ softplus(z) ~ e^z for z << 0)."""
+    softplus = np.logaddexp(0, logits)
+    return _reduce(softplus - logits * targets, reduction), softplus
 
 
-def _sbce_vjp_z(g, ans, z, t, reduction="none"):
-    return _spread(g, z.shape, reduction, z.dtype) * (sigmoid_p(z) - t)
+def _sbce_vjp_z(g, ans, z, t, reduction="none", res=None):
+    first_order = res is not None and type(z) is np.ndarray and not isinstance(g, Tensor)
+    g = _spread(g, z.shape, reduction, z.dtype)
+    if first_order:
+        d = np.expm1(-res)  # sigmoid(z) - t = -(expm1(-softplus) + t)
+        if (type(d) is np.ndarray and getattr(g, "ndim", 0) == 0 and type(t) is np.ndarray
+                and t.shape == d.shape):
+            d += t  # in place on the one fresh array
+            d *= -g
+            return d
+        return -g * (d + t)
+    return g * (sigmoid_p(z) - t)
 
 
-def _sbce_vjp_t(g, ans, z, t, reduction="none"):
+def _sbce_vjp_t(g, ans, z, t, reduction="none", res=None):
     return -_spread(g, z.shape, reduction, z.dtype) * z
 
 
@@ -163,11 +176,12 @@ def _sbce_jvp(term, reduction):
 
 
 sigmoid_bce_p = Primitive("sigmoid_binary_cross_entropy", _sbce_impl, float_op=True,
-                          same_dtype=True, expr="BCE(sigmoid({0}), {1})")
+                          same_dtype=True, residuals=True, expr="BCE(sigmoid({0}), {1})")
 defvjp(sigmoid_bce_p, _sbce_vjp_z, _sbce_vjp_t)
 defjvp(sigmoid_bce_p,
-       lambda z_dot, ans, z, t, reduction="none": _sbce_jvp(z_dot * (sigmoid_p(z) - t), reduction),
-       lambda t_dot, ans, z, t, reduction="none": _sbce_jvp(-t_dot * z, reduction))
+       lambda z_dot, ans, z, t, reduction="none", res=None: _sbce_jvp(
+           z_dot * (sigmoid_p(z) - t), reduction),
+       lambda t_dot, ans, z, t, reduction="none", res=None: _sbce_jvp(-t_dot * z, reduction))
 
 _sce = public(softmax_cross_entropy_p)
 _sbce = public(sigmoid_bce_p)

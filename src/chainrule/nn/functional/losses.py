@@ -17,18 +17,21 @@ to the prediction's dtype (so float64 NumPy targets work with a float32 model).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
 from ...autodiff import Tensor, as_tensor
 from ...autodiff.ops.fused import sigmoid_bce_p, softmax_cross_entropy_p
-from ...autodiff.primitive import apply
+from ...autodiff.primitive import Primitive, apply
 from ...autodiff.tensor import wrap_array
 from ...autodiff.ops import (abs as _abs, log, log_softmax, maximum, minimum, reshape,
                              sigmoid_binary_cross_entropy, softmax_cross_entropy, where)
 
 REDUCTIONS = ("mean", "sum", "none")
+# (fused primitive, validated target array, the primitive's params), or None when the loss
+# is composed of several primitives for this target
+LossKernel = Optional[Tuple[Primitive, np.ndarray, Dict[str, Any]]]
 _LOG_FLOOR = -100.0
 
 
@@ -63,6 +66,13 @@ def _squeezable(t: tuple[int, ...], p: tuple[int, ...]) -> bool:
 
 def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor:
     """``target`` shaped like ``pred`` ((n,) accepted for (n, 1) and vice versa)."""
+    if type(target) is np.ndarray:  # the training loop's case, checked in a few compares
+        data = pred.data
+        if target.dtype is data.dtype:
+            if target.shape == data.shape:
+                return wrap_array(target)
+            if _squeezable(target.shape, data.shape):
+                return wrap_array(target.reshape(data.shape))
     if isinstance(target, Tensor):
         if target.dtype.kind not in "fiub":
             raise TypeError(f"{name}: expected numeric targets, got dtype {target.dtype}")
@@ -163,11 +173,23 @@ def _bce(pred: Any, target: Any, reduction: str, name: str) -> Tensor:
     return _reduce(per, reduction)
 
 
-def _bce_logits(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
+def _bce_logits_target(z: Tensor, target: Any, reduction: str, name: str) -> Tensor:
     check_reduction(reduction, name)
-    z = _prediction(logits, name, "logits")
     t = _target(target, z, name, "logits")
     _check_unit_interval(t.data, name, "target")
+    return t
+
+
+def _bce_logits_kernel(logits: Any, target: Any, reduction: str, name: str) -> LossKernel:
+    """The fused primitive of BCE on logits with its validated target (None when the
+    target requires grad)."""
+    t = _bce_logits_target(_prediction(logits, name, "logits"), target, reduction, name)
+    return None if t.requires_grad else (sigmoid_bce_p, t.data, {"reduction": reduction})
+
+
+def _bce_logits(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
+    z = _prediction(logits, name, "logits")
+    t = _bce_logits_target(z, target, reduction, name)
     return apply(sigmoid_bce_p, z, t, reduction=reduction)  # the reduction is fused in
 
 
@@ -209,25 +231,37 @@ def _class_logits(logits: Any, name: str, what: str = "logits") -> Tensor:
     return z
 
 
-def _cross_entropy(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
+def _cross_entropy_kernel(logits: Any, target: Any, reduction: str, name: str) -> LossKernel:
+    """Integer labels: the fused primitive with the validated labels; None for probability
+    targets (composed from log_softmax)."""
     check_reduction(reduction, name)
     z = _class_logits(logits, name)
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind == "f" and raw.ndim == z.ndim:
-        if raw.shape != z.shape:
-            raise ValueError(f"{name}: targets of shape {raw.shape} do not match logits of "
-                             f"shape {z.shape}")
-        t = _target(target, z, name, "logits")
-        _check_unit_interval(t.data, name, "targets")
-        sums = t.data.sum(axis=-1)
-        if sums.size and not np.allclose(sums, 1.0, atol=1e-3):
-            raise ValueError(f"{name}: probability targets of shape {t.shape} must sum to 1 "
-                             f"along the class axis, got sums in [{sums.min():.4g}, "
-                             f"{sums.max():.4g}]")
-        per = -(t * log_softmax(z, axis=-1)).sum(axis=-1)
-    else:  # labels validated above, so the fused primitive need not check them again
-        return apply(softmax_cross_entropy_p, z, _labels(raw, z, name),
-                     reduction=reduction, validated=True)
+        return None
+    # labels validated here, so the fused primitive need not check them again
+    return (softmax_cross_entropy_p, _labels(raw, z, name),
+            {"reduction": reduction, "validated": True})
+
+
+def _cross_entropy(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
+    z = _class_logits(logits, name)
+    kernel = _cross_entropy_kernel(z, target, reduction, name)
+    if kernel is not None:
+        prim, labels, params = kernel
+        return apply(prim, z, labels, **params)
+    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if raw.shape != z.shape:
+        raise ValueError(f"{name}: targets of shape {raw.shape} do not match logits of "
+                         f"shape {z.shape}")
+    t = _target(target, z, name, "logits")
+    _check_unit_interval(t.data, name, "targets")
+    sums = t.data.sum(axis=-1)
+    if sums.size and not np.allclose(sums, 1.0, atol=1e-3):
+        raise ValueError(f"{name}: probability targets of shape {t.shape} must sum to 1 "
+                         f"along the class axis, got sums in [{sums.min():.4g}, "
+                         f"{sums.max():.4g}]")
+    per = -(t * log_softmax(z, axis=-1)).sum(axis=-1)
     return _reduce(per, reduction)
 
 
