@@ -1,8 +1,8 @@
 """One epoch of MNIST-shaped training: 60,000 x 784 float32, MLP 784-256-128-10, ReLU,
 softmax cross-entropy, plain SGD, batch 128.
 
-chainrule (``nn.MLP`` + ``nn.CrossEntropyLoss`` + ``optim.SGD``, the way a user writes it)
-against a hand-written NumPy forward/backward/update loop of the same network with the same
+chainrule (``nn.MLP`` + ``nn.CrossEntropyLoss`` + ``optim.SGD``), both as ``fit`` runs it
+(`TrainStep`) and as a hand-written eager loop (graph + ``backward()``), against a hand-written NumPy forward/backward/update loop of the same network with the same
 initial weights and batches, run in the same process; PyTorch eager and scikit-learn's
 MLPClassifier are timed too when installed.
 
@@ -148,19 +148,30 @@ def _prepared(make: Callable[[], Callable[[], object]]) -> Callable[[], object]:
     return run
 
 
-def _chainrule_runner(X: np.ndarray, y: np.ndarray, params: list[np.ndarray] | None = None):
+def _chainrule_runner(X: np.ndarray, y: np.ndarray, params: list[np.ndarray] | None = None,
+                      fused_step: bool = True):
+    """One epoch as ``fit`` runs it (`TrainStep`), or as the hand-written eager loop."""
     from chainrule import nn, optim
 
     model = _chainrule_model(initial_weights() if params is None else params)
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=LR)
 
-    def epoch() -> None:
-        for i in range(0, len(X), BATCH):
-            loss = loss_fn(model(X[i:i + BATCH]), y[i:i + BATCH])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    if fused_step:
+        from chainrule.train import TrainStep
+
+        step = TrainStep(model, loss_fn, opt)
+
+        def epoch() -> None:
+            for i in range(0, len(X), BATCH):
+                step(X[i:i + BATCH], y[i:i + BATCH])
+    else:
+        def epoch() -> None:
+            for i in range(0, len(X), BATCH):
+                loss = loss_fn(model(X[i:i + BATCH]), y[i:i + BATCH])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
 
     return epoch, model
 
@@ -170,6 +181,7 @@ def run(quick: bool = False) -> dict[str, float]:
     fns = {
         "numpy": _prepared(lambda: (lambda w=initial_weights(): numpy_epoch(X, y, w))),
         "chainrule": _prepared(lambda: _chainrule_runner(X, y)[0]),
+        "chainrule eager": _prepared(lambda: _chainrule_runner(X, y, fused_step=False)[0]),
     }
     times = interleaved(fns, repeat=3 if quick else 5)
     # PyTorch and scikit-learn run after, on their own: their worker threads keep
