@@ -76,7 +76,7 @@ class TrainStep:
         need = None if parts is None else [
             i for i, p in enumerate(parts[1], 1) if p.requires_grad]
         if need:
-            logits, value = self._fused(*parts, y, need)
+            logits, value = self._fused(parts[0].data, parts[1], parts[2], y, need)
         else:  # the graph (with the inputs already drawn, if any: masks are drawn once)
             out = self.model(x) if parts is None else apply(dense_stack_p, parts[0],
                                                             *parts[1], **parts[2])
@@ -90,11 +90,10 @@ class TrainStep:
             clip_grad_norm_(self._params, self.clip_grad_norm)
         return logits, value
 
-    def _fused(self, x: Tensor, wb: list[Tensor], params: dict[str, Any], y: Any,
+    def _fused(self, xs: np.ndarray, wb: list[Tensor], params: dict[str, Any], y: Any,
                need: list[int]) -> tuple[np.ndarray, float]:
         """The fused step; ``need``: the arguments of the stack (1 + the index in ``wb``)
         whose gradient is wanted."""
-        xs = x.data
         arrays = [p.data for p in wb]
         acts, masks = params["activations"], params["masks"]
         res = forward_arrays(xs, arrays, acts, masks)
@@ -120,8 +119,8 @@ class TrainStep:
             if prim.residuals:
                 value, kparams["res"] = value  # the kernel's params are a fresh dict
             value_f = _scalar(value)
-            g = prim.vjp_rule(0)(ones_seed(value.shape, value.dtype), value, logits, target,
-                                 **kparams)
+            rule = prim.vjps.get(0) or prim.vjp_rule(0)
+            g = rule(ones_seed(value.shape, value.dtype), value, logits, target, **kparams)
         else:  # a composed loss: record it on the logits, walk its graph down to them
             z = Tensor(logits, requires_grad=True)
             loss_t = self.loss(z, y)
