@@ -10,7 +10,7 @@ is what teaching engines cost.
 
 Target: chainrule (fit's step) <= 2 x the NumPy step.
 Profile notes (in-loop phases of the fused step, us): forward 8.7, loss validation 5.4,
-loss value 3.9, loss VJP 4.6, stack VJP 13.1, zero_grad + inputs + storing .grad 5.8,
+loss value 3.9, loss VJP 4.6, stack VJP 13.1, zero_grad + inputs + storing .grad 5.9,
 optimiser check 3.3 + update 6.8; the NumPy step: forward 6.0, loss gradient 3.1,
 backward 10.2, update 6.5. The NumPy-call counts match except in the loss (validation
 and the value, which the NumPy step skips); the rest is Python around ~45 NumPy calls.

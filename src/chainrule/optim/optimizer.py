@@ -241,8 +241,9 @@ class Optimizer:
         """A validated copy of a group's hyperparameters as Python numbers (a schedule or a
         user may have set a NumPy scalar, which would upcast float32 arithmetic).
 
-        The copy is cached while the group's values stay the same objects, so a step does
-        not re-validate unchanged hyperparameters.
+        The copy is cached while the group's items compare equal to those validated (a
+        list value, which could change in place, is validated at every step), so a step
+        does not re-validate unchanged hyperparameters.
         """
         cache = self._hyper_cache
         hit = cache.get(id(group))

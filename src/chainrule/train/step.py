@@ -36,7 +36,7 @@ from ..autodiff.tensor import wrap_array
 def _scalar(value: Any) -> float:
     size = value.size if type(value) is np.ndarray else np.size(value)
     if size != 1:
-        raise ValueError(f"fit: the loss must return a scalar, got shape {np.shape(value)} "
+        raise ValueError(f"TrainStep: the loss must return a scalar, got shape {np.shape(value)} "
                          f"(use reduction='mean')")
     return float(value)
 
