@@ -24,6 +24,36 @@ def test_linear_gradients_check_in_float64():
                            rng.normal(size=3)])
 
 
+def test_linear_weight_is_column_major_and_its_gradient_follows_the_weight_layout():
+    lin = nn.Linear(5, 3, rng=0)
+    w = lin.weight.data
+    assert w.shape == (3, 5) and w.flags.f_contiguous and not w.flags.c_contiguous
+    rng = np.random.default_rng(3)
+    lin.load_state_dict({"weight": rng.normal(size=(3, 5)).astype(np.float32),
+                         "bias": np.zeros(3, np.float32)})
+    assert lin.weight.data is w and w.flags.f_contiguous  # copied in place, layout kept
+    assert lin.astype("float64").weight.data.flags.f_contiguous
+    x = rng.normal(size=(4, 5))
+    g = rng.normal(size=(4, 3))
+    out = lin(x)
+    out.backward(g)
+    gw = lin.weight.grad.data
+    assert gw.flags.f_contiguous and not gw.flags.c_contiguous
+    np.testing.assert_allclose(gw, g.T @ x, rtol=1e-12)
+    # a row-major weight (e.g. built by hand) gets a row-major gradient
+    wc = cr.Tensor(np.ascontiguousarray(lin.weight.data), requires_grad=True)
+    F.linear(x, wc).backward(g)
+    assert wc.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(wc.grad.data, gw, rtol=1e-12)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_linear_gradients_check_for_either_weight_layout(order):
+    rng = np.random.default_rng(4)
+    w = np.asarray(rng.normal(size=(3, 4)), order=order)
+    check_grads(F.linear, [rng.normal(size=(5, 4)), w, rng.normal(size=3)])
+
+
 def test_linear_wrong_width_error_before_any_computation():
     lin = nn.Linear(4, 3, rng=0)
     before = lin.state_dict()

@@ -72,6 +72,8 @@ def test_fused_step_equals_the_graph_bit_for_bit(case):
         assert np.array_equal(logits, ref_logits)
         assert all(np.array_equal(a, b) for a, b in zip(_grads(m1), _grads(m2)))
         assert _same(m1, m2)
+    for p in m1.parameters():  # gradients come out in the (column-major) weights' layout
+        assert p.grad.data.flags.f_contiguous == p.data.flags.f_contiguous
     if m1.dropout:  # the masks came from the same generators, in the same order
         assert m1.rng_states() == m2.rng_states()
 

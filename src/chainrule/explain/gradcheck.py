@@ -100,17 +100,18 @@ def gradcheck(loss_fn: Callable[[], Tensor], params: Mapping[str, Tensor], eps: 
         if p.size > max_entries:
             flat = np.sort(rng.choice(p.size, size=max_entries, replace=False))
         worst, worst_i, a_w, n_w = -1.0, 0, 0.0, 0.0
-        data = p.data.reshape(-1)  # a view: perturbing it perturbs p
+        data = p.data  # perturbed in place, entry by entry (whatever its memory order)
         for i in flat:
-            old = data[i]
+            at = np.unravel_index(i, p.shape)
+            old = data[at]
             with no_grad():
-                data[i] = old + eps
+                data[at] = old + eps
                 plus = float(loss_fn().item())
-                data[i] = old - eps
+                data[at] = old - eps
                 minus = float(loss_fn().item())
-            data[i] = old
+            data[at] = old
             num = (plus - minus) / (2 * eps)
-            ana = float(analytic.reshape(-1)[i])
+            ana = float(analytic[at])
             err = abs(ana - num) / max(abs(ana), abs(num), FLOOR)
             if not np.isfinite(err):
                 err = np.inf

@@ -95,8 +95,10 @@ class _Affine(Module):
         b_init = get_initializer(self.bias_init, where)
         gen = as_generator(rng, where)
         self.seed = _seed_of(rng)
-        self.weight = Parameter(w_init((rows, self.in_features), gen, dtype=self.dtype),
-                                dtype=self.dtype)
+        # column-major (rows, in): x Wᵀ and the gradient (Xᵀ G)ᵀ are the faster BLAS
+        # products, and the gradient comes out in the weight's own layout
+        self.weight = Parameter(np.asfortranarray(w_init((rows, self.in_features), gen,
+                                                         dtype=self.dtype)), dtype=self.dtype)
         self.bias = Parameter(b_init((rows,), gen, dtype=self.dtype),
                               dtype=self.dtype) if bias else None
 
@@ -137,6 +139,12 @@ class Linear(_Affine):
     dtype) which is converted to it; the last dimension must be ``in_features``. A custom
     initialiser callable is recorded as ``None`` in ``get_config()`` (the weights
     themselves travel in ``state_dict()``).
+
+    ``weight`` has shape (out_features, in_features) and is stored column-major (in memory
+    it is the (in, out) matrix), so that ``x @ weight.T`` and the weight gradient
+    (Xᵀ G)ᵀ are the faster OpenBLAS products; the gradient has the weight's layout.
+    Values and shapes are unaffected; only code that needs a flat *view* of the weight
+    should use ``weight.data.reshape(-1, order="A")`` or index it by (row, column).
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,

@@ -132,7 +132,9 @@ def backward_arrays(g, wb, activations, masks, res, need):
         elif act != "identity":
             g = rules[act](g, hs[k], pre[k])
         if wanted[1 + 2 * k]:
-            out[1 + 2 * k] = matmul(g.T, zs[k])
+            w = wb[2 * k]  # Gᵀ Z in w's layout, as linear's rule (`weight_gradient`) does
+            out[1 + 2 * k] = matmul(zs[k].T, g).T if w.flags.f_contiguous and not \
+                w.flags.c_contiguous else matmul(g.T, zs[k])
         if wanted[2 + 2 * k]:
             out[2 + 2 * k] = add_reduce(g, axis=0)
         if k > 0 or wanted[0]:
