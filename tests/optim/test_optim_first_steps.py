@@ -35,6 +35,20 @@ def test_sgd_plain_by_hand():
     close(p2, [0.85, -2.0, 2.9])
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sgd_plain_is_p_minus_lr_g_bit_for_bit_in_every_dtype(dtype):
+    rng = np.random.default_rng(0)
+    p = Parameter(rng.normal(size=(4, 3)).astype(dtype))
+    q = Parameter(rng.normal(size=3).astype(dtype))
+    start = [p.data.copy(), q.data.copy()]
+    grads = [rng.normal(size=(4, 3)).astype(dtype), rng.normal(size=3).astype(dtype)]
+    p.grad, q.grad = Tensor(grads[0]), Tensor(grads[1])
+    SGD([p, q], lr=0.0123).step()
+    for param, s, g in zip((p, q), start, grads):
+        assert param.dtype == dtype
+        assert np.array_equal(param.data, s - 0.0123 * g)  # NumPy's own float32 product
+
+
 def test_gradient_descent_is_sgd_with_full_batch_default_lr():
     p1, p2 = run(GradientDescent, G[:2])  # lr 0.1 by default
     close(p1, [0.95, -1.9, 2.8])

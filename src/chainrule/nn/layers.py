@@ -107,8 +107,13 @@ class _Affine(Module):
 
     def _checked(self, x: Any) -> Tensor:
         """``x`` as a Tensor of the layer's dtype, last dimension in_features."""
+        dtype = self.weight.data.dtype
+        if type(x) is np.ndarray and x.dtype is dtype:  # the training loop's case
+            shape = x.shape
+            if shape and shape[-1] == self.in_features:
+                return wrap_array(x)
         if not isinstance(x, Tensor):
-            x = wrap_array(np.asarray(x, dtype=self.weight.data.dtype))
+            x = wrap_array(np.asarray(x, dtype=dtype))
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"{self._name}: expected input with last dimension "

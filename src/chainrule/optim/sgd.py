@@ -52,9 +52,17 @@ class SGD(Optimizer):
         if hyper["momentum"] or hyper["weight_decay"]:
             super()._update_group(pairs, hyper)
             return
-        lr = hyper["lr"]  # plain (stochastic) gradient descent: p -= lr g, no state
+        # plain (stochastic) gradient descent: p -= lr g, no state. lr as a 0-d array of
+        # the parameter's dtype: the same product as with the Python float (which NumPy
+        # converts to that dtype), without NumPy's slower path for Python scalars
+        lr = hyper["lr"]
+        lrs: dict[np.dtype, np.ndarray] = {}
         for p, g in pairs:
-            p.data -= lr * g
+            pd = p.data
+            lr_d = lrs.get(pd.dtype)
+            if lr_d is None:
+                lr_d = lrs[pd.dtype] = np.array(lr, dtype=pd.dtype)
+            pd -= lr_d * g
 
     def _optional_state_keys(self) -> set[str]:
         return {"momentum_buffer"}

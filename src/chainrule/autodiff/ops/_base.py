@@ -57,3 +57,21 @@ def keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     """The shape a reduction over ``axis`` has with ``keepdims=True``."""
     axes = normalize_axis(axis, len(shape))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+_CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+
+
+def constant_for(value: float, a: Any) -> Any:
+    """``value`` for an elementwise operation with ``a``: on a floating-point array, a
+    read-only 0-d array of a's dtype (the number NumPy would convert the Python float to,
+    without its slower path for Python scalars, ~0.2 µs a call); ``value`` itself
+    otherwise (Tensors, integer arrays)."""
+    if type(a) is not np.ndarray or a.dtype.kind != "f":
+        return value
+    key = (value, a.dtype)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        c = _CONSTANTS[key] = np.array(value, dtype=a.dtype)
+        c.flags.writeable = False
+    return c

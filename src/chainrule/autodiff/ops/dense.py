@@ -22,7 +22,7 @@ import numpy as np
 from ..primitive import Primitive, apply, defjvp_all, defvjp_all
 from ..tensor import Tensor, wrap_array
 from .elementwise import relu_p, sigmoid_p, tanh_p
-from .linalg import _linear_impl, linear_p
+from .linalg import _linear_impl, column_major, linear_p
 
 ACTIVATIONS = {"identity": None, "relu": relu_p, "tanh": tanh_p, "sigmoid": sigmoid_p}
 _IMPLS = {name: None if prim is None else prim.impl for name, prim in ACTIVATIONS.items()}
@@ -116,9 +116,7 @@ def backward_arrays(g, wb, activations, masks, res, need):
     residuals, the three products of ``linear``'s rule written out."""
     zs, pre, hs = res
     out: list[Any] = [None] * (1 + len(wb))
-    wanted = [False] * len(out)
-    for i in need:
-        wanted[i] = True
+    wanted = set(need)
     rules = _ACT_VJPS
     matmul, add_reduce = np.matmul, np.add.reduce
     last = len(activations) - 1
@@ -131,15 +129,15 @@ def backward_arrays(g, wb, activations, masks, res, need):
             np.multiply(g, pre[k] > 0, out=g)
         elif act != "identity":
             g = rules[act](g, hs[k], pre[k])
-        if wanted[1 + 2 * k]:
-            w = wb[2 * k]  # Gᵀ Z in w's layout, as linear's rule (`weight_gradient`) does
-            out[1 + 2 * k] = matmul(zs[k].T, g).T if w.flags.f_contiguous and not \
-                w.flags.c_contiguous else matmul(g.T, zs[k])
-        if wanted[2 + 2 * k]:
+        if 1 + 2 * k in wanted:
+            # Gᵀ Z in w's layout, as linear's rule (`weight_gradient`) makes it
+            out[1 + 2 * k] = matmul(zs[k].T, g).T if column_major(wb[2 * k]) else \
+                matmul(g.T, zs[k])
+        if 2 + 2 * k in wanted:
             out[2 + 2 * k] = add_reduce(g, axis=0)
-        if k > 0 or wanted[0]:
+        if k > 0 or 0 in wanted:
             g = matmul(g, wb[2 * k])
-    if wanted[0]:
+    if 0 in wanted:
         out[0] = g
     return out
 

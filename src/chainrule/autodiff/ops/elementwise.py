@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..primitive import Primitive, defjvp, defvjp
-from ._base import public
+from ._base import constant_for, public
 from ..tensor import Tensor
 from .nondiff import clip_mask_p, equal_p, greater_p, sign_p, tie_mask_p
 
@@ -123,8 +123,8 @@ defvjp(cos_p, lambda g, ans, x: -g * sin_p(x))
 defjvp(cos_p, lambda x_dot, ans, x: -x_dot * sin_p(x))
 
 tanh_p = Primitive("tanh", np.tanh, float_op=True, expr="tanh({0})")
-defvjp(tanh_p, lambda g, ans, x: g * (1.0 - ans * ans))
-defjvp(tanh_p, lambda x_dot, ans, x: x_dot * (1.0 - ans * ans))
+defvjp(tanh_p, lambda g, ans, x: g * (constant_for(1.0, ans) - ans * ans))
+defjvp(tanh_p, lambda x_dot, ans, x: x_dot * (constant_for(1.0, ans) - ans * ans))
 
 
 _exp, _negative, _logaddexp = np.exp, np.negative, np.logaddexp
@@ -132,12 +132,12 @@ _exp, _negative, _logaddexp = np.exp, np.negative, np.logaddexp
 
 def _sigmoid_impl(x: np.ndarray) -> np.ndarray:
     # sigma(x) = exp(-log(1 + e^-x)); logaddexp never overflows, exp underflows to 0
-    return _exp(_negative(_logaddexp(0, _negative(x))))
+    return _exp(_negative(_logaddexp(constant_for(0.0, x), _negative(x))))
 
 
 sigmoid_p = Primitive("sigmoid", _sigmoid_impl, float_op=True, expr="sigmoid({0})")
-defvjp(sigmoid_p, lambda g, ans, x: g * (ans * (1.0 - ans)))
-defjvp(sigmoid_p, lambda x_dot, ans, x: x_dot * (ans * (1.0 - ans)))
+defvjp(sigmoid_p, lambda g, ans, x: g * (ans * (constant_for(1.0, ans) - ans)))
+defjvp(sigmoid_p, lambda x_dot, ans, x: x_dot * (ans * (constant_for(1.0, ans) - ans)))
 
 
 def _softplus_impl(x: np.ndarray) -> np.ndarray:

@@ -8,13 +8,14 @@ Both are finite for logits of +-1000 and never form log(0).
 """
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 import numpy as np
 
 from ..primitive import Primitive, defjvp, defvjp
 from ..tensor import Tensor
-from ._base import public
+from ._base import constant_for, public
 from .elementwise import sigmoid_p
 from .nondiff import one_hot_p
 from .softmax import softmax_p, stable_shift
@@ -54,10 +55,7 @@ def _spread(g, per_shape, reduction: str, dtype):
     if reduction == "none":
         return g
     if reduction == "mean":
-        n = 1
-        for d in per_shape:
-            n *= d
-        return g * (1.0 / max(n, 1))
+        return g * (1.0 / max(prod(per_shape), 1))
     return g
 
 
@@ -144,22 +142,21 @@ def _sbce_impl(logits, targets, reduction="none"):
     """softplus(z) - z t per element (logaddexp never overflows); softplus(z) is kept for
     the backward, where sigmoid(z) = 1 - e^-softplus(z) = -expm1(-softplus(z)), accurate
     to a rounding at both ends (sigmoid(z) ~ softplus(z) ~ e^z for z << 0)."""
-    softplus = np.logaddexp(0, logits)
+    softplus = np.logaddexp(constant_for(0.0, logits), logits)
     return _reduce(softplus - logits * targets, reduction), softplus
 
 
 def _sbce_vjp_z(g, ans, z, t, reduction="none", res=None):
-    first_order = res is not None and type(z) is np.ndarray and not isinstance(g, Tensor)
-    g = _spread(g, z.shape, reduction, z.dtype)
-    if first_order:
+    if res is not None and type(z) is np.ndarray and not isinstance(g, Tensor):
+        g = _spread(g, z.shape, reduction, z.dtype)
         d = np.expm1(-res)  # sigmoid(z) - t = -(expm1(-softplus) + t)
-        if (type(d) is np.ndarray and getattr(g, "ndim", 0) == 0 and type(t) is np.ndarray
-                and t.shape == d.shape):
+        if (type(t) is np.ndarray and t.shape == d.shape and type(d) is np.ndarray
+                and getattr(g, "ndim", 0) == 0):
             d += t  # in place on the one fresh array
             d *= -g
             return d
         return -g * (d + t)
-    return g * (sigmoid_p(z) - t)
+    return _spread(g, z.shape, reduction, z.dtype) * (sigmoid_p(z) - t)
 
 
 def _sbce_vjp_t(g, ans, z, t, reduction="none", res=None):

@@ -85,10 +85,16 @@ def weight_gradient(g, x, w):
     (Xᵀ G)ᵀ: the same numbers in w's memory order, so the optimiser's update runs on
     matching layouts, and OpenBLAS computes this (in, out) product ~25% faster than
     Gᵀ X for the wide first layer of an MLP (784-256, batch 128)."""
-    arr = w.data if isinstance(w, Tensor) else w
-    if arr.flags.f_contiguous and not arr.flags.c_contiguous:
+    if column_major(w.data if isinstance(w, Tensor) else w):
         return (x.T @ g).T
     return g.T @ x
+
+
+def column_major(w: np.ndarray) -> bool:
+    """Whether the 2-D ``w`` steps faster down its columns than along its rows (a
+    column-major array, or a transposed view), i.e. its gradient is made as (Xᵀ G)ᵀ."""
+    s = w.strides
+    return s[0] < s[1]
 
 
 def _linear_vjp_w(g, ans, x, w, b=None):

@@ -1,0 +1,24 @@
+"""`constant_for`: the number NumPy would convert a Python float to, as a cached 0-d array
+of the operand's dtype, so rules compute the same bits faster."""
+import numpy as np
+import pytest
+
+from chainrule import Tensor
+from chainrule.autodiff.ops._base import constant_for
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_a_read_only_0d_array_of_the_operand_dtype_with_the_same_results(dtype):
+    a = np.linspace(-3, 3, 7).astype(dtype)
+    one = constant_for(1.0, a)
+    assert one.shape == () and one.dtype == dtype and not one.flags.writeable
+    assert constant_for(1.0, a) is one  # cached
+    assert np.array_equal(one - a * a, 1.0 - a * a)
+    assert (one - a * a).dtype == (1.0 - a * a).dtype == dtype
+    assert np.array_equal(np.logaddexp(constant_for(0.0, a), a), np.logaddexp(0, a))
+
+
+def test_other_operands_get_the_python_number():
+    assert constant_for(1.0, np.arange(3)) == 1.0 and type(constant_for(1.0, np.arange(3))) is float
+    t = Tensor(np.ones(2))
+    assert type(constant_for(1.0, t)) is float
