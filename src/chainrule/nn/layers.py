@@ -105,13 +105,14 @@ class _Affine(Module):
     def _set_dtype(self, dtype: np.dtype) -> None:
         self.dtype = dtype
 
-    def _checked(self, x: Any) -> Tensor:
-        """``x`` as a Tensor of the layer's dtype, last dimension in_features."""
+    def _checked(self, x: Any) -> Tensor | np.ndarray:
+        """``x`` as a Tensor of the layer's dtype, last dimension in_features (an ndarray
+        of that dtype and shape is returned as it is: a constant input)."""
         dtype = self.weight.data.dtype
         if type(x) is np.ndarray and x.dtype is dtype:  # the training loop's case
             shape = x.shape
             if shape and shape[-1] == self.in_features:
-                return wrap_array(x)
+                return x
         if not isinstance(x, Tensor):
             x = wrap_array(np.asarray(x, dtype=dtype))
         shape = x.data.shape

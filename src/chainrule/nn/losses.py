@@ -33,8 +33,9 @@ class _Loss(Module):
         return {"class": type(self).__name__, "reduction": self.reduction}
 
     def kernel(self, input: Any, target: Any) -> L.LossKernel:
-        """``(primitive, target array, params)`` when this loss of ``input`` is one fused
-        primitive (validated exactly as ``forward`` validates), else None. A fused training
+        """``(primitive, target array, params)`` when this loss of ``input`` (a Tensor or
+        an ndarray of logits) is one fused primitive (validated exactly as ``forward``
+        validates), else None. A fused training
         step (`chainrule.train.TrainStep`) calls the primitive's forward and VJP directly."""
         return None
 

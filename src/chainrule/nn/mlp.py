@@ -144,9 +144,11 @@ class MLP(Module):
         x, wb, params = parts
         return apply(dense_stack_p, x, *wb, **params)
 
-    def fused_inputs(self, x: Any) -> tuple[Tensor, list[Tensor], dict[str, Any]] | None:
+    def fused_inputs(self, x: Any) -> tuple[Tensor | np.ndarray, list[Tensor],
+                                              dict[str, Any]] | None:
         """The arguments of the fused forward ``dense_stack(x, W_1, b_1, ..., **params)``:
-        ``x`` checked, the parameters in order and the primitive's params (activations, and
+        ``x`` checked (a Tensor, or the ndarray given when it has the right dtype and
+        shape), the parameters in order and the primitive's params (activations, and
         dropout masks, drawn now in training mode). None when the forward is not fused."""
         if not (self.fused and self._fusable):
             return None

@@ -77,7 +77,9 @@ class TrainStep:
         need = None if parts is None else [
             i for i, p in enumerate(parts[1], 1) if p.requires_grad]
         if need:
-            logits, value = self._fused(parts[0].data, parts[1], parts[2], y, need)
+            xs = parts[0]
+            logits, value = self._fused(xs.data if type(xs) is Tensor else xs, parts[1],
+                                        parts[2], y, need)
         else:  # the graph (with the inputs already drawn, if any: masks are drawn once)
             out = self.model(x) if parts is None else apply(dense_stack_p, parts[0],
                                                             *parts[1], **parts[2])
@@ -113,7 +115,7 @@ class TrainStep:
 
     def _logits_cotangent(self, logits: np.ndarray, y: Any) -> tuple[np.ndarray, float]:
         """d loss / d logits, and the loss value."""
-        kernel = self._kernel(wrap_array(logits), y) if self._kernel is not None else None
+        kernel = self._kernel(logits, y) if self._kernel is not None else None
         if kernel is not None:
             prim, target, kparams = kernel
             value = prim.impl(logits, target, **kparams)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..primitive import Primitive, apply, defjvp_all, defvjp_all
 from ..tensor import Tensor, wrap_array
+from ._base import constant_for
 from .elementwise import relu_p, sigmoid_p, tanh_p
 from .linalg import _linear_impl, column_major, linear_p
 
@@ -124,9 +125,14 @@ def backward_arrays(g, wb, activations, masks, res, need):
         if masks is not None and masks[k] is not None:
             g = g * masks[k]
         act = activations[k]
+        # below the last layer, g = δ_{k+1} W_{k+1} was made just below on the previous
+        # layer: relu masks it and tanh scales it in place (tanh's rule, same arithmetic)
         if act == "relu" and k < last:
-            # g = δ_{k+1} W_{k+1} was made just below, on the previous layer: mask in place
             np.multiply(g, pre[k] > 0, out=g)
+        elif act == "tanh" and k < last:
+            d = hs[k] * hs[k]
+            np.subtract(constant_for(1.0, d), d, out=d)
+            np.multiply(g, d, out=g)
         elif act != "identity":
             g = rules[act](g, hs[k], pre[k])
         if 1 + 2 * k in wanted:

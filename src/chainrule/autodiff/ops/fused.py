@@ -148,14 +148,14 @@ def _sbce_impl(logits, targets, reduction="none"):
 
 def _sbce_vjp_z(g, ans, z, t, reduction="none", res=None):
     if res is not None and type(z) is np.ndarray and not isinstance(g, Tensor):
-        g = _spread(g, z.shape, reduction, z.dtype)
         d = np.expm1(-res)  # sigmoid(z) - t = -(expm1(-softplus) + t)
-        if (type(t) is np.ndarray and t.shape == d.shape and type(d) is np.ndarray
-                and getattr(g, "ndim", 0) == 0):
-            d += t  # in place on the one fresh array
-            d *= -g
+        if (reduction != "none" and type(t) is np.ndarray and t.shape == d.shape
+                and type(d) is np.ndarray and getattr(g, "ndim", 0) == 0):
+            d += t  # in place on the one fresh array, times -g/n (mean) or -g (sum) made
+            n = d.size if reduction == "mean" else 1  # in float64 and rounded once
+            d *= np.array(-(float(g) * (1.0 / max(n, 1))), dtype=d.dtype)
             return d
-        return -g * (d + t)
+        return -_spread(g, z.shape, reduction, z.dtype) * (d + t)
     return _spread(g, z.shape, reduction, z.dtype) * (sigmoid_p(z) - t)
 
 

@@ -183,13 +183,14 @@ def _bce_logits_target(z: Tensor, target: Any, reduction: str, name: str) -> Ten
 def _bce_logits_kernel(logits: Any, target: Any, reduction: str, name: str) -> LossKernel:
     """The fused primitive of BCE on logits with its validated target (None when the
     target requires grad)."""
-    z = logits.data if type(logits) is Tensor else None
+    z = logits.data if type(logits) is Tensor else logits if type(logits) is np.ndarray \
+        else None
     if (z is not None and type(target) is np.ndarray and target.dtype is z.dtype
             and reduction in REDUCTIONS and z.dtype.kind == "f"):
         # the training loop's case: the checks of the general path below, in a few compares
         if target.shape != z.shape:
             if not _squeezable(target.shape, z.shape):
-                _target(target, logits, name, "logits")  # raises the shape error
+                _target(target, wrap_array(z), name, "logits")  # raises the shape error
             target = target.reshape(z.shape)
         _check_unit_interval(target, name, "target")
         return sigmoid_bce_p, target, {"reduction": reduction}
