@@ -31,6 +31,8 @@ class SGD(Optimizer):
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
                                   "nesterov": nesterov, "weight_decay": weight_decay},
                          check_finite=check_finite)
+        # the last lr of a plain update, and it as a 0-d array of the parameters' dtype
+        self._lr_array: tuple[float, np.ndarray] = (lr, np.array(lr, dtype=np.float64))
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -56,12 +58,12 @@ class SGD(Optimizer):
         # the parameter's dtype: the same product as with the Python float (which NumPy
         # converts to that dtype), without NumPy's slower path for Python scalars
         lr = hyper["lr"]
-        lrs: dict[np.dtype, np.ndarray] = {}
+        last_lr, lr_d = self._lr_array
         for p, g in pairs:
             pd = p.data
-            lr_d = lrs.get(pd.dtype)
-            if lr_d is None:
-                lr_d = lrs[pd.dtype] = np.array(lr, dtype=pd.dtype)
+            if lr_d.dtype is not pd.dtype or last_lr != lr:
+                last_lr, lr_d = lr, np.array(lr, dtype=pd.dtype)
+                self._lr_array = (lr, lr_d)
             pd -= lr_d * g
 
     def _optional_state_keys(self) -> set[str]:

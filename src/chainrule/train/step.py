@@ -104,12 +104,14 @@ class TrainStep:
         g, value = self._logits_cotangent(logits, y)
         grads = backward_arrays(g, arrays, acts, masks, res, need) if g.ndim == 2 else \
             dense_stack_p.vjp_all(g, logits, xs, *arrays, need=need, res=res, **params)
-        given: set[int] = set()
+        given: set[int] | None = None
         for i in need:
             p, g = wb[i - 1], grads[i]
             if p.grad is None and g.dtype is p.data.dtype:
                 p.grad = wrap_array(g)  # a fresh product or sum, made for this parameter
             else:
+                if given is None:
+                    given = set()
                 store_leaf_grad(p, g, given)
         return logits, value
 

@@ -23,7 +23,7 @@ from ..primitive import Primitive, apply, defjvp_all, defvjp_all
 from ..tensor import Tensor, wrap_array
 from ._base import constant_for
 from .elementwise import relu_p, sigmoid_p, tanh_p
-from .linalg import _linear_impl, column_major, linear_p
+from .linalg import _linear_impl, linear_p
 
 ACTIVATIONS = {"identity": None, "relu": relu_p, "tanh": tanh_p, "sigmoid": sigmoid_p}
 _IMPLS = {name: None if prim is None else prim.impl for name, prim in ACTIVATIONS.items()}
@@ -119,7 +119,8 @@ def backward_arrays(g, wb, activations, masks, res, need):
     out: list[Any] = [None] * (1 + len(wb))
     wanted = set(need)
     rules = _ACT_VJPS
-    matmul, add_reduce = np.matmul, np.add.reduce
+    matmul, multiply, add_reduce = np.matmul, np.multiply, np.add.reduce
+    one = constant_for(1.0, g)
     last = len(activations) - 1
     for k in range(last, -1, -1):
         if masks is not None and masks[k] is not None:
@@ -127,22 +128,27 @@ def backward_arrays(g, wb, activations, masks, res, need):
         act = activations[k]
         # below the last layer, g = δ_{k+1} W_{k+1} was made just below on the previous
         # layer: relu masks it and tanh scales it in place (tanh's rule, same arithmetic)
-        if act == "relu" and k < last:
-            np.multiply(g, pre[k] > 0, out=g)
-        elif act == "tanh" and k < last:
-            d = hs[k] * hs[k]
-            np.subtract(constant_for(1.0, d), d, out=d)
-            np.multiply(g, d, out=g)
+        if k == last:
+            if act != "identity":
+                g = rules[act](g, hs[k], pre[k])
+        elif act == "tanh":
+            h = hs[k]
+            d = h * h
+            np.subtract(one, d, out=d)
+            multiply(g, d, out=g)
+        elif act == "relu":
+            multiply(g, pre[k] > 0, out=g)
         elif act != "identity":
             g = rules[act](g, hs[k], pre[k])
+        w, z = wb[2 * k], zs[k]
         if 1 + 2 * k in wanted:
-            # Gᵀ Z in w's layout, as linear's rule (`weight_gradient`) makes it
-            out[1 + 2 * k] = matmul(zs[k].T, g).T if column_major(wb[2 * k]) else \
-                matmul(g.T, zs[k])
+            # Gᵀ Z in w's layout, as linear's rule makes it (`column_major`, inlined)
+            s = w.strides
+            out[1 + 2 * k] = matmul(z.T, g).T if s[0] < s[1] else matmul(g.T, z)
         if 2 + 2 * k in wanted:
-            out[2 + 2 * k] = add_reduce(g, axis=0)
-        if k > 0 or 0 in wanted:
-            g = matmul(g, wb[2 * k])
+            out[2 + 2 * k] = add_reduce(g, 0)
+        if k or 0 in wanted:
+            g = matmul(g, w)
     if 0 in wanted:
         out[0] = g
     return out
