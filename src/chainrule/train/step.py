@@ -28,6 +28,7 @@ from ..autodiff import Tensor
 from ..autodiff._state import state
 from ..autodiff.backprop import backprop, ones_seed, store_leaf_grad
 from ..autodiff.ops.dense import backward_arrays, dense_stack_p, forward_arrays
+from ..autodiff.ops.fused import VALUE_AND_GRAD
 from ..autodiff.ops.shape import sum_to
 from ..autodiff.primitive import apply
 from ..autodiff.tensor import wrap_array
@@ -120,6 +121,10 @@ class TrainStep:
         kernel = self._kernel(logits, y) if self._kernel is not None else None
         if kernel is not None:
             prim, target, kparams = kernel
+            both = VALUE_AND_GRAD.get(prim)
+            out = None if both is None else both(logits, target, **kparams)
+            if out is not None:  # the forward and first-order rule in one call
+                return out[1], _scalar(out[0])
             value = prim.impl(logits, target, **kparams)
             if prim.residuals:
                 value, kparams["res"] = value  # the kernel's params are a fresh dict

@@ -146,15 +146,23 @@ def _sbce_impl(logits, targets, reduction="none"):
     return _reduce(softplus - logits * targets, reduction), softplus
 
 
+def _sbce_delta(softplus, t, g, reduction):
+    """First order on arrays, reduced loss (cotangent g a number): (sigmoid(z) - t) g/n
+    (mean) or (sigmoid(z) - t) g (sum), as -(expm1(-softplus) + t) times -g/n made in
+    float64 and rounded once, in place on the one fresh array."""
+    d = np.expm1(-softplus)
+    d += t
+    n = d.size if reduction == "mean" else 1
+    d *= np.array(-(g * (1.0 / max(n, 1))), dtype=d.dtype)
+    return d
+
+
 def _sbce_vjp_z(g, ans, z, t, reduction="none", res=None):
     if res is not None and type(z) is np.ndarray and not isinstance(g, Tensor):
+        if (reduction != "none" and type(t) is np.ndarray and t.shape == res.shape
+                and type(res) is np.ndarray and getattr(g, "ndim", 0) == 0):
+            return _sbce_delta(res, t, float(g), reduction)
         d = np.expm1(-res)  # sigmoid(z) - t = -(expm1(-softplus) + t)
-        if (reduction != "none" and type(t) is np.ndarray and t.shape == d.shape
-                and type(d) is np.ndarray and getattr(g, "ndim", 0) == 0):
-            d += t  # in place on the one fresh array, times -g/n (mean) or -g (sum) made
-            n = d.size if reduction == "mean" else 1  # in float64 and rounded once
-            d *= np.array(-(float(g) * (1.0 / max(n, 1))), dtype=d.dtype)
-            return d
         return -_spread(g, z.shape, reduction, z.dtype) * (d + t)
     return _spread(g, z.shape, reduction, z.dtype) * (sigmoid_p(z) - t)
 
@@ -179,6 +187,32 @@ defjvp(sigmoid_bce_p,
        lambda z_dot, ans, z, t, reduction="none", res=None: _sbce_jvp(
            z_dot * (sigmoid_p(z) - t), reduction),
        lambda t_dot, ans, z, t, reduction="none", res=None: _sbce_jvp(-t_dot * z, reduction))
+
+def _sbce_value_and_grad(logits, targets, reduction="none"):
+    """The value and d/d logits at cotangent 1, on arrays: the forward and the first-order
+    rule above, in one call (the training step's; the same arithmetic as ``backward()``).
+    None for ``reduction="none"``."""
+    if reduction == "none" or targets.shape != logits.shape:
+        return None
+    value, softplus = _sbce_impl(logits, targets, reduction)
+    return value, _sbce_delta(softplus, targets, 1.0, reduction)
+
+
+def _sce_value_and_grad(logits, labels, reduction="none", validated=False):
+    """As `_sbce_value_and_grad`, for softmax cross-entropy on 2-D logits: the forward's
+    softmax becomes the gradient in place (nothing else holds it)."""
+    if reduction == "none" or logits.ndim != 2:
+        return None
+    value, probs = _sce_impl(logits, labels, reduction, validated)
+    probs[_rows(len(labels)), labels] -= 1
+    if reduction == "mean":
+        probs *= 1.0 / max(labels.size, 1)  # as _spread(1) does: g (1/n) with g = 1
+    return value, probs
+
+
+# The fused losses' first order in one call, for `chainrule.train.TrainStep`.
+VALUE_AND_GRAD = {sigmoid_bce_p: _sbce_value_and_grad,
+                  softmax_cross_entropy_p: _sce_value_and_grad}
 
 _sce = public(softmax_cross_entropy_p)
 _sbce = public(sigmoid_bce_p)
