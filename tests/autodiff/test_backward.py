@@ -250,3 +250,29 @@ def test_leaf_grad_never_aliases_the_seed() -> None:
     y = f64(5.0)
     (y + 1.0).backward()
     assert y.grad.item() == 1.0
+
+
+def test_a_gradient_that_is_the_sole_view_of_a_fresh_array_is_kept_without_a_copy() -> None:
+    """A column-major weight's gradient is the transposed product (Xᵀ G)ᵀ: kept as is."""
+    rng = np.random.default_rng(0)
+    w = f64(np.asfortranarray(rng.normal(size=(3, 4))))
+    x = rng.normal(size=(5, 4))
+    ops.linear(x, w).sum().backward()
+    g = w.grad.data
+    assert g.flags.f_contiguous and g.base is not None and g.flags.writeable
+    np.testing.assert_allclose(g, np.ones((5, 3)).T @ x)
+
+
+def test_views_of_a_shared_or_read_only_array_are_copied_into_grad() -> None:
+    a, b = f64(np.ones(2)), f64(np.ones(3))
+    c = ops.concatenate([a, b])  # the rule hands a and b two views of one cotangent
+    (c * f64(np.arange(5.0), requires_grad=False)).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0, 1])
+    np.testing.assert_array_equal(b.grad.data, [2, 3, 4])
+    a.grad.data += 100  # a's gradient owns its memory: b's is untouched
+    np.testing.assert_array_equal(b.grad.data, [2, 3, 4])
+    x = f64(np.ones((2, 3)))
+    ops.transpose(x).sum().backward()  # a transposed read-only broadcast of ones
+    assert x.grad.data.flags.writeable
+    x.grad.data += 1
+    np.testing.assert_array_equal(x.grad.data, 2 * np.ones((2, 3)))

@@ -12,6 +12,8 @@ Two paths run the same rules:
 """
 from __future__ import annotations
 
+import sys
+
 from heapq import heappop, heappush
 from typing import Any, Iterable
 
@@ -189,12 +191,22 @@ def store_leaf_grad(leaf: Tensor, g: Any, given: set[int], graph_path: bool = Fa
     """Add the cotangent ``g`` into ``leaf.grad``. ``given`` holds the ids of arrays already
     stored as a ``.grad`` in this pass (an array is never shared by two leaves)."""
     if (not graph_path and leaf.grad is None and type(g) is np.ndarray
-            and g.base is None and g is not seed and g.dtype is leaf.data.dtype
-            and id(g) not in given):
+            and (g.base is None or _sole_view(g)) and g is not seed
+            and g.dtype is leaf.data.dtype and id(g) not in given):
         given.add(id(g))  # the common case: a fresh array, kept as is
         leaf.grad = wrap_array(g)
     else:
         _accumulate_leaf(leaf, g, graph_path, given)
+
+
+def _sole_view(g: np.ndarray) -> bool:
+    """Whether ``g`` is the only reference to a fresh, writable array it views, such as
+    the transposed product (Xᵀ G)ᵀ that is a column-major weight's gradient: then it can
+    be kept as the gradient without a copy (nothing else can see its memory)."""
+    base = g.base
+    # references to base: g's own, the local name and getrefcount's argument
+    return (type(base) is np.ndarray and base.base is None and base.flags.writeable
+            and g.flags.writeable and sys.getrefcount(base) == 3)
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool, given: set[int]) -> None:
