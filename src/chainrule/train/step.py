@@ -14,8 +14,8 @@ Two ways to the same numbers:
 - **graph**: any other model or loss records the step and calls ``backward()``.
 
 `fit` runs its steps through this class. At playground size (2-8-8-1, batch 16), where
-every framework is overhead, the fused step takes ~49 µs against ~63 µs for the graph
-step and ~24 µs for a hand-written NumPy step that computes no loss value and validates
+every framework is overhead, the fused step takes ~45 µs against ~70 µs for the graph
+step and ~25 µs for a hand-written NumPy step that computes no loss value and validates
 nothing (``benchmarks/bench_tiny_step.py``).
 """
 from __future__ import annotations
