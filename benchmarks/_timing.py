@@ -19,9 +19,11 @@ def best_of(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5,
-                number: int = 1) -> dict[str, float]:
+                number: int = 1, pause: float = 0.0) -> dict[str, float]:
     """Best-of timings of several functions, measured in alternation so that a slow
-    moment of the machine hits all of them alike."""
+    moment of the machine hits all of them alike. ``pause`` seconds of sleep before each
+    timed run let the worker threads of the previous one (OpenMP's, OpenBLAS's), which
+    keep spinning for a while after their work, go idle first."""
     best = {name: float("inf") for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
@@ -29,6 +31,8 @@ def interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5,
             if setup is not None:
                 setup()  # untimed preparation (e.g. building the model)
             gc.collect()
+            if pause:
+                time.sleep(pause)
             t0 = time.perf_counter()
             for _ in range(number):
                 fn()

@@ -186,12 +186,13 @@ def run(quick: bool = False) -> dict[str, float]:
         "chainrule": _prepared(lambda: _chainrule_runner(X, y)[0]),
         "chainrule eager": _prepared(lambda: _chainrule_runner(X, y, fused_step=False)[0]),
     }
-    times = interleaved(fns, repeat=3 if quick else 7)
-    # PyTorch and scikit-learn run after, on their own: their worker threads keep
-    # spinning for a while after a parallel region and would slow whoever runs next.
     torch_fn = torch_epoch_fn(X, y, initial_weights())
     if torch_fn is not None:
-        times.update(interleaved({"pytorch": torch_fn}, repeat=2 if quick else 5))
+        fns["pytorch"] = torch_fn
+    # PyTorch runs in the same rounds, so that a slow spell of a shared machine cannot
+    # decide "faster than PyTorch"; its worker threads keep spinning for a while after a
+    # parallel region, so every timed run starts after a pause that lets them go idle.
+    times = interleaved(fns, repeat=3 if quick else 7, pause=0.3)
     if not quick:
         sk = sklearn_epoch_fn(X, y)
         if sk is not None:
