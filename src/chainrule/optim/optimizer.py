@@ -175,7 +175,6 @@ class Optimizer:
         shape and dtype (and finite when ``check_finite``).
         """
         out = []
-        index = 0
         checked = self.check_finite
         for group in self.param_groups:
             pairs = []
@@ -189,8 +188,8 @@ class Optimizer:
                             and not checked):
                         pairs.append((p, g))  # the common case, in three comparisons
                     else:
+                        index = next(i for i, q in enumerate(self._all_params()) if q is p)
                         pairs.append((p, self._checked_gradient(p, g, index)))
-                index += 1
             out.append(pairs)
         return out
 
@@ -223,7 +222,12 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         work = self._gradients()
-        hypers = [self._step_hyperparameters(group) for group in self.param_groups]
+        groups = self.param_groups
+        if len(groups) == 1:
+            self._update_group(work[0], self._step_hyperparameters(groups[0]))
+            return loss
+        # every group's hyperparameters validated before any update
+        hypers = [self._step_hyperparameters(group) for group in groups]
         for hyper, pairs in zip(hypers, work):
             self._update_group(pairs, hyper)
         return loss

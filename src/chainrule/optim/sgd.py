@@ -59,10 +59,12 @@ class SGD(Optimizer):
         # converts to that dtype), without NumPy's slower path for Python scalars
         lr = hyper["lr"]
         last_lr, lr_d = self._lr_array
+        dtype = lr_d.dtype
         for p, g in pairs:
             pd = p.data
-            if lr_d.dtype is not pd.dtype or last_lr != lr:
+            if pd.dtype is not dtype or last_lr != lr:
                 last_lr, lr_d = lr, np.array(lr, dtype=pd.dtype)
+                dtype = lr_d.dtype
                 self._lr_array = (lr, lr_d)
             pd -= lr_d * g
 
