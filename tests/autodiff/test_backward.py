@@ -276,3 +276,14 @@ def test_views_of_a_shared_or_read_only_array_are_copied_into_grad() -> None:
     assert x.grad.data.flags.writeable
     x.grad.data += 1
     np.testing.assert_array_equal(x.grad.data, 2 * np.ones((2, 3)))
+
+
+def test_the_sole_view_test_tells_a_held_base_from_a_fresh_one() -> None:
+    import sys
+
+    module = sys.modules["chainrule.autodiff.backprop"]
+    assert module._SOLE_VIEW is not None  # calibrated on this interpreter
+    assert module._view_base_refs(np.ones((3, 2)).T) == module._SOLE_VIEW
+    held = np.ones((3, 2))
+    assert module._view_base_refs(held.T) == module._SOLE_VIEW + 1
+    assert module._view_base_refs(np.broadcast_to(np.ones(2), (3, 2))) == -1  # read-only

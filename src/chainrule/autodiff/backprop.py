@@ -191,7 +191,8 @@ def store_leaf_grad(leaf: Tensor, g: Any, given: set[int], graph_path: bool = Fa
     """Add the cotangent ``g`` into ``leaf.grad``. ``given`` holds the ids of arrays already
     stored as a ``.grad`` in this pass (an array is never shared by two leaves)."""
     if (not graph_path and leaf.grad is None and type(g) is np.ndarray
-            and (g.base is None or _sole_view(g)) and g is not seed
+            and (g.base is None or (g.flags.writeable and _view_base_refs(g) == _SOLE_VIEW))
+            and g is not seed
             and g.dtype is leaf.data.dtype and id(g) not in given):
         given.add(id(g))  # the common case: a fresh array, kept as is
         leaf.grad = wrap_array(g)
@@ -199,14 +200,27 @@ def store_leaf_grad(leaf: Tensor, g: Any, given: set[int], graph_path: bool = Fa
         _accumulate_leaf(leaf, g, graph_path, given)
 
 
-def _sole_view(g: np.ndarray) -> bool:
-    """Whether ``g`` is the only reference to a fresh, writable array it views, such as
-    the transposed product (Xᵀ G)ᵀ that is a column-major weight's gradient: then it can
-    be kept as the gradient without a copy (nothing else can see its memory)."""
+def _view_base_refs(g: np.ndarray) -> int:
+    """The reference count of the writable array ``g`` views, as seen from here (-1 when
+    ``g`` views anything else). Equal to `_SOLE_VIEW` when ``g`` is the only reference to
+    it, such as the transposed product (Xᵀ G)ᵀ that is a column-major weight's gradient:
+    then ``g`` can be kept as a gradient without a copy (nothing else can see its memory)."""
     base = g.base
-    # references to base: g's own, the local name and getrefcount's argument
-    return (type(base) is np.ndarray and base.base is None and base.flags.writeable
-            and g.flags.writeable and sys.getrefcount(base) == 3)
+    if type(base) is not np.ndarray or base.base is not None or not base.flags.writeable:
+        return -1
+    return sys.getrefcount(base)
+
+
+def _calibrate_sole_view() -> int | None:
+    """`_view_base_refs` of a sole view, measured on this interpreter (how many references
+    a call adds differs between Python versions); None, so that every view is copied, if a
+    second reference does not show."""
+    sole = _view_base_refs(np.empty((2, 2)).T)
+    kept = np.empty((2, 2))
+    return sole if _view_base_refs(kept.T) == sole + 1 else None
+
+
+_SOLE_VIEW = _calibrate_sole_view()
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool, given: set[int]) -> None:
