@@ -283,7 +283,8 @@ def test_the_sole_view_test_tells_a_held_base_from_a_fresh_one() -> None:
 
     module = sys.modules["chainrule.autodiff.backprop"]
     assert module._SOLE_VIEW is not None  # calibrated on this interpreter
-    assert module._view_base_refs(np.ones((3, 2)).T) == module._SOLE_VIEW
-    held = np.ones((3, 2))
-    assert module._view_base_refs(held.T) == module._SOLE_VIEW + 1
+    fresh = module._view_base_refs(np.ones((3, 2)).T)  # (not inside assert: pytest keeps
+    held = np.ones((3, 2))                             # the intermediate values alive)
+    refs_held = module._view_base_refs(held.T)
+    assert fresh == module._SOLE_VIEW and refs_held == module._SOLE_VIEW + 1
     assert module._view_base_refs(np.broadcast_to(np.ones(2), (3, 2))) == -1  # read-only
