@@ -287,4 +287,5 @@ def test_the_sole_view_test_tells_a_held_base_from_a_fresh_one() -> None:
     held = np.ones((3, 2))                             # the intermediate values alive)
     refs_held = module._view_base_refs(held.T)
     assert fresh == module._SOLE_VIEW and refs_held == module._SOLE_VIEW + 1
-    assert module._view_base_refs(np.broadcast_to(np.ones(2), (3, 2))) == -1  # read-only
+    held.flags.writeable = False
+    assert module._view_base_refs(held.T) == -1  # a read-only array is never taken over
