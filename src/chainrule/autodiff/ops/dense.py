@@ -118,8 +118,9 @@ def backward_arrays(g, wb, activations, masks, res, need):
     zs, pre, hs = res
     out: list[Any] = [None] * (1 + len(wb))
     wanted = set(need)
+    every = len(wanted) == len(wb) and 0 not in wanted  # each W and b, not x (training)
     rules = _ACT_VJPS
-    matmul, multiply, add_reduce = np.matmul, np.multiply, np.add.reduce
+    matmul, multiply, subtract, add_reduce = np.matmul, np.multiply, np.subtract, np.add.reduce
     one = constant_for(1.0, g)
     last = len(activations) - 1
     for k in range(last, -1, -1):
@@ -134,18 +135,18 @@ def backward_arrays(g, wb, activations, masks, res, need):
         elif act == "tanh":
             h = hs[k]
             d = h * h
-            np.subtract(one, d, out=d)
-            multiply(g, d, out=g)
+            subtract(one, d, d)  # (out as the third argument: no keyword parsing)
+            multiply(g, d, g)
         elif act == "relu":
-            multiply(g, pre[k] > 0, out=g)
+            multiply(g, pre[k] > 0, g)
         elif act != "identity":
             g = rules[act](g, hs[k], pre[k])
         w, z = wb[2 * k], zs[k]
-        if 1 + 2 * k in wanted:
+        if every or 1 + 2 * k in wanted:
             # Gᵀ Z in w's layout, as linear's rule makes it (`column_major`, inlined)
             s = w.strides
             out[1 + 2 * k] = matmul(z.T, g).T if s[0] < s[1] else matmul(g.T, z)
-        if 2 + 2 * k in wanted:
+        if every or 2 + 2 * k in wanted:
             out[2 + 2 * k] = add_reduce(g, 0)
         if k or 0 in wanted:
             g = matmul(g, w)
