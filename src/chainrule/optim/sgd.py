@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ._blas import MIN_SIZE, axpy
 from .optimizer import Optimizer, check_bool, check_number
 
 
@@ -54,14 +55,17 @@ class SGD(Optimizer):
         if hyper["momentum"] or hyper["weight_decay"]:
             super()._update_group(pairs, hyper)
             return
-        # plain (stochastic) gradient descent: p -= lr g, no state. lr as a 0-d array of
-        # the parameter's dtype: the same product as with the Python float (which NumPy
-        # converts to that dtype), without NumPy's slower path for Python scalars
+        # plain (stochastic) gradient descent: p -= lr g, no state. A large array in one
+        # BLAS pass (`axpy`); otherwise lr as a 0-d array of the parameter's dtype: the same
+        # product as with the Python float (which NumPy converts to that dtype), without
+        # NumPy's slower path for Python scalars
         lr = hyper["lr"]
         last_lr, lr_d = self._lr_array
         dtype = lr_d.dtype
         for p, g in pairs:
             pd = p.data
+            if pd.size >= MIN_SIZE and axpy(pd, -lr, g):  # a large array: one BLAS pass
+                continue
             if pd.dtype is not dtype or last_lr != lr:
                 last_lr, lr_d = lr, np.array(lr, dtype=pd.dtype)
                 dtype = lr_d.dtype
