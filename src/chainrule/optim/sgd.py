@@ -24,6 +24,11 @@ class SGD(Optimizer):
     with learning rate :math:`\eta` (``lr``), momentum :math:`\mu` and dampening
     :math:`\tau`. Without momentum it is plain :math:`\theta \leftarrow \theta - \eta g`.
     Mini-batch or full-batch is the caller's choice of what the gradient is computed on.
+
+    The plain update of a large parameter (at least 65 536 entries) is one BLAS ``axpy``
+    pass when NumPy's bundled OpenBLAS is found (``chainrule.optim._blas``), the same
+    update up to one rounding (the multiply-add may be fused); NumPy's two passes
+    otherwise.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
