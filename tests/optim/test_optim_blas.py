@@ -5,7 +5,7 @@ import pytest
 
 from chainrule import Tensor
 from chainrule.nn.parameter import Parameter
-from chainrule.optim import SGD, _blas
+from chainrule.optim import SGD, Adam, _blas
 
 rng = np.random.default_rng(0)
 BIG = (256, 300)  # 76 800 entries >= MIN_SIZE
@@ -62,3 +62,37 @@ def test_a_library_that_computes_wrong_is_not_used():
         return None
 
     assert not _blas._works(wrong, np.dtype(np.float32))
+
+
+def test_adam_on_a_large_parameter_follows_the_rule():
+    """Adam's moving averages and its update go through axpy on a large array: the same
+    rule to a rounding (checked in float64 against the formula)."""
+    p = Parameter(np.asfortranarray(rng.normal(size=BIG)))
+    start = p.data.copy()
+    opt = Adam([p], lr=1e-2)
+    m = np.zeros(BIG)
+    v = np.zeros(BIG)
+    expected = start.copy()
+    for t in (1, 2):
+        g = rng.normal(size=BIG)
+        p.grad = Tensor(np.asfortranarray(g))
+        opt.step()
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        expected -= 1e-2 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    np.testing.assert_allclose(p.data, expected, rtol=1e-10, atol=1e-12)
+    assert p.data.flags.f_contiguous
+
+
+def test_loaded_optimiser_state_takes_the_parameter_layout():
+    p = Parameter(np.asfortranarray(rng.normal(size=(40, 30))))
+    opt = Adam([p])
+    p.grad = Tensor(np.asfortranarray(rng.normal(size=(40, 30))))
+    opt.step()
+    saved = opt.state_dict()
+    saved["state"]["0"]["exp_avg"] = np.ascontiguousarray(saved["state"]["0"]["exp_avg"])
+    fresh = Adam([p])
+    fresh.load_state_dict(saved)
+    buf = fresh.state[p]["exp_avg"]
+    assert buf.flags.f_contiguous and buf.dtype == p.dtype
+    np.testing.assert_array_equal(buf, saved["state"]["0"]["exp_avg"])

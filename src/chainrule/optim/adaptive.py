@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ._blas import axpy
 from .optimizer import Optimizer, check_bool, check_number
 
 
@@ -20,9 +21,11 @@ def _l2(p: np.ndarray, g: np.ndarray, wd: float) -> np.ndarray:
 
 
 def _ema_(avg: np.ndarray, x: np.ndarray, beta: float) -> np.ndarray:
-    """In place: avg <- beta avg + (1 - beta) x (an exponential moving average)."""
+    """In place: avg <- beta avg + (1 - beta) x (an exponential moving average); the second
+    term in one BLAS axpy pass for a large array (`chainrule.optim._blas`)."""
     avg *= beta
-    avg += (1.0 - beta) * x
+    if not axpy(avg, 1.0 - beta, x):
+        avg += (1.0 - beta) * x
     return avg
 
 
@@ -200,8 +203,10 @@ class Adam(Optimizer):
         denom *= 1.0 / math.sqrt(1.0 - b2 ** t)
         denom += group["eps"]
         np.divide(m, denom, out=denom)
-        denom *= group["lr"] / (1.0 - b1 ** t)
-        p -= denom
+        step = group["lr"] / (1.0 - b1 ** t)
+        if not axpy(p, -step, denom):  # p -= step * denom, in one pass when large
+            denom *= step
+            p -= denom
 
 
 class AdamW(Adam):

@@ -367,7 +367,9 @@ class Optimizer:
                 if v.shape != p.shape:
                     raise ValueError(f"{name}.load_state_dict: state[{index}][{k!r}] has "
                                      f"shape {v.shape}, the parameter has shape {p.shape}")
-                out[k] = np.array(v, dtype=p.dtype, copy=True)
+                buf = np.empty_like(p.data)  # the parameter's dtype and memory layout
+                np.copyto(buf, v, casting="unsafe")
+                out[k] = buf
             else:
                 raise ValueError(f"{name}.load_state_dict: state[{index}][{k!r}] must be an "
                                  f"array of shape {p.shape}, got {type(v).__name__}")
