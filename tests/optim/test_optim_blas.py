@@ -96,3 +96,17 @@ def test_loaded_optimiser_state_takes_the_parameter_layout():
     buf = fresh.state[p]["exp_avg"]
     assert buf.flags.f_contiguous and buf.dtype == p.dtype
     np.testing.assert_array_equal(buf, saved["state"]["0"]["exp_avg"])
+
+
+def test_momentum_sgd_on_a_large_parameter_follows_the_rule():
+    p = Parameter(rng.normal(size=BIG))
+    expected = p.data.copy()
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    buf = None
+    for _ in range(3):
+        g = rng.normal(size=BIG)
+        p.grad = Tensor(g)
+        opt.step()
+        buf = g if buf is None else 0.9 * buf + g
+        expected -= 0.1 * buf
+    np.testing.assert_allclose(p.data, expected, rtol=1e-12, atol=1e-12)

@@ -93,7 +93,8 @@ class SGD(Optimizer):
                 damp = group["dampening"]
                 buf += (1.0 - damp) * d if damp else d
             d = d + mu * buf if group["nesterov"] else buf
-        p -= lr * d
+        if not axpy(p, -lr, d):  # one BLAS pass for a large array
+            p -= lr * d
 
 
 class GradientDescent(SGD):
