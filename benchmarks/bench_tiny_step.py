@@ -12,12 +12,12 @@ Target: chainrule (fit's step) <= 2 x the NumPy step.
 Profile notes: the fused step makes ~47 NumPy calls against the NumPy step's ~33 (the
 extra ones validate the targets and compute the loss value, which the NumPy step skips).
 A flat, hand-inlined function making exactly the fused step's NumPy calls and checks takes
-30.6 us (1.2 x NumPy); the library step took 18.5 us more (Python between the calls), cut
-to ~15 us by: no Python-scalar operands in hot NumPy calls (~0.2 us each; 0-d arrays of
+30.6 us (1.2 x NumPy); the library step took 18.5 us more (Python between the calls), now
+~16 us, after: no Python-scalar operands in hot NumPy calls (~0.2 us each; 0-d arrays of
 the operand's dtype instead), a leaner dense_stack backward, the losses' value and
-first-order gradient in one call, and fewer Tensor wrappers. What remains, by part
-(us over the flat function): loss validation/dispatch ~3.7, optimiser step ~2.8,
-zero_grad + input check ~2, backward ~1.5-2.5, forward ~1.
+first-order gradient in one call, and fewer Tensor wrappers. What remains, putting one
+library part at a time into the flat function (us): loss validation and dispatch ~3.7,
+optimiser step ~3.3, backward ~2.3, zero_grad + input check ~2.1, forward ~0.9.
 """
 from __future__ import annotations
 

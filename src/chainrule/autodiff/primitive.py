@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._state import state
-from .tensor import Tensor, next_seq
+from .tensor import Tensor, next_seq, wrap_array
 
 Rule = Callable[..., Any]
 
@@ -250,14 +250,14 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
         return out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    # wrap_array's fields, set in line: this runs once per primitive call
-    t = Tensor.__new__(Tensor)
-    t.data = out
-    t.grad = None
-    t._tangent = None
-    t.name = None
-    t._seq = next_seq()
     if grad_idx is not None and prim.differentiable and state.grad_enabled:
+        # a recorded node, its fields set in line: this runs once per primitive call
+        t = Tensor.__new__(Tensor)
+        t.data = out
+        t.grad = None
+        t._tangent = None
+        t.name = None
+        t._seq = next_seq()
         t.requires_grad = True
         t._prim = prim
         t._parents = args
@@ -265,12 +265,7 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
         t._vals = vals
         t._grad_idx = grad_idx
     else:
-        t.requires_grad = False
-        t._prim = None
-        t._parents = ()
-        t._params = None
-        t._vals = None
-        t._grad_idx = ()
+        t = wrap_array(out)
     if state.fwd_level and prim.differentiable:
         _push_tangent(prim, t, args, params)
     return t

@@ -222,12 +222,8 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         work = self._gradients()
-        groups = self.param_groups
-        if len(groups) == 1:
-            self._update_group(work[0], self._step_hyperparameters(groups[0]))
-            return loss
         # every group's hyperparameters validated before any update
-        hypers = [self._step_hyperparameters(group) for group in groups]
+        hypers = [self._step_hyperparameters(group) for group in self.param_groups]
         for hyper, pairs in zip(hypers, work):
             self._update_group(pairs, hyper)
         return loss

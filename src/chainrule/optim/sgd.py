@@ -37,8 +37,6 @@ class SGD(Optimizer):
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
                                   "nesterov": nesterov, "weight_decay": weight_decay},
                          check_finite=check_finite)
-        # the last lr of a plain update, and it as a 0-d array of the parameters' dtype
-        self._lr_array: tuple[float, np.ndarray] = (lr, np.array(lr, dtype=np.float64))
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -65,16 +63,13 @@ class SGD(Optimizer):
         # product as with the Python float (which NumPy converts to that dtype), without
         # NumPy's slower path for Python scalars
         lr = hyper["lr"]
-        last_lr, lr_d = self._lr_array
-        dtype = lr_d.dtype
+        lr_d = None
         for p, g in pairs:
             pd = p.data
             if pd.size >= MIN_SIZE and axpy(pd, -lr, g):  # a large array: one BLAS pass
                 continue
-            if pd.dtype is not dtype or last_lr != lr:
-                last_lr, lr_d = lr, np.array(lr, dtype=pd.dtype)
-                dtype = lr_d.dtype
-                self._lr_array = (lr, lr_d)
+            if lr_d is None or lr_d.dtype is not pd.dtype:
+                lr_d = np.array(lr, dtype=pd.dtype)
             pd -= lr_d * g
 
     def _optional_state_keys(self) -> set[str]:

@@ -63,7 +63,6 @@ class TrainStep:
         self.fused = isinstance(model, MLP) and type(model).forward is MLP.forward
         kernel = getattr(loss, "kernel", None)
         self._kernel = kernel if callable(kernel) else None
-        self._rules: dict[Any, Callable[..., Any]] = {}  # a kernel's VJP rule, per primitive
 
     def __call__(self, x: Any, y: Any) -> tuple[np.ndarray, float]:
         logits, value = self.gradients(x, y)
@@ -129,9 +128,7 @@ class TrainStep:
             if prim.residuals:
                 value, kparams["res"] = value  # the kernel's params are a fresh dict
             value_f = _scalar(value)
-            rule = self._rules.get(prim)
-            if rule is None:
-                rule = self._rules[prim] = prim.vjps.get(0) or prim.vjp_rule(0)
+            rule = prim.vjps.get(0) or prim.vjp_rule(0)
             g = rule(ones_seed(value.shape, value.dtype), value, logits, target, **kparams)
         else:  # a composed loss: record it on the logits, walk its graph down to them
             z = Tensor(logits, requires_grad=True)

@@ -23,7 +23,7 @@ from ..primitive import Primitive, apply, defjvp_all, defvjp_all
 from ..tensor import Tensor, wrap_array
 from ._base import constant_for
 from .elementwise import relu_p, sigmoid_p, tanh_p
-from .linalg import _linear_impl, linear_p
+from .linalg import _linear_impl, column_major, linear_p
 
 ACTIVATIONS = {"identity": None, "relu": relu_p, "tanh": tanh_p, "sigmoid": sigmoid_p}
 _IMPLS = {name: None if prim is None else prim.impl for name, prim in ACTIVATIONS.items()}
@@ -142,10 +142,8 @@ def backward_arrays(g, wb, activations, masks, res, need):
         elif act != "identity":
             g = rules[act](g, hs[k], pre[k])
         w, z = wb[2 * k], zs[k]
-        if every or 1 + 2 * k in wanted:
-            # Gᵀ Z in w's layout, as linear's rule makes it (`column_major`, inlined)
-            s = w.strides
-            out[1 + 2 * k] = matmul(z.T, g).T if s[0] < s[1] else matmul(g.T, z)
+        if every or 1 + 2 * k in wanted:  # Gᵀ Z in w's layout, as linear's rule makes it
+            out[1 + 2 * k] = matmul(z.T, g).T if column_major(w) else matmul(g.T, z)
         if every or 2 + 2 * k in wanted:
             out[2 + 2 * k] = add_reduce(g, 0)
         if k or 0 in wanted:

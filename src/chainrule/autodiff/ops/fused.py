@@ -101,10 +101,11 @@ def _sce_delta(logits, labels):
     return _softmax(logits) - one_hot_p(labels, depth=logits.shape[-1], dtype=logits.dtype)
 
 
-def _sce_vjp_arrays(g, probs, labels, reduction):
+def _sce_vjp_arrays(g, probs, labels, reduction, own=False):
     """First-order fast path on arrays: the forward's softmax, minus 1 at the labels,
-    times the row cotangents, in place on one copy."""
-    delta = probs.copy()
+    times the row cotangents, in place on one copy (on ``probs`` itself when the caller
+    ``own``s it)."""
+    delta = probs if own else probs.copy()
     delta[_rows(len(labels)), labels] -= 1
     if reduction == "none":
         delta *= g[:, None]
@@ -204,10 +205,7 @@ def _sce_value_and_grad(logits, labels, reduction="none", validated=False):
     if reduction == "none" or logits.ndim != 2:
         return None
     value, probs = _sce_impl(logits, labels, reduction, validated)
-    probs[_rows(len(labels)), labels] -= 1
-    if reduction == "mean":
-        probs *= 1.0 / max(labels.size, 1)  # as _spread(1) does: g (1/n) with g = 1
-    return value, probs
+    return value, _sce_vjp_arrays(1.0, probs, labels, reduction, own=True)
 
 
 # The fused losses' first order in one call, for `chainrule.train.TrainStep`.

@@ -83,8 +83,8 @@ def weight_gradient(g, x, w):
 
     For a column-major ``w`` (how `nn.Linear` stores its weight) the product is computed as
     (Xᵀ G)ᵀ: the same numbers in w's memory order, so the optimiser's update runs on
-    matching layouts, and OpenBLAS computes this (in, out) product ~25% faster than
-    Gᵀ X for the wide first layer of an MLP (784-256, batch 128)."""
+    matching layouts, and OpenBLAS computes this (in, out) product ~20% faster than
+    Gᵀ X for the wide first layer of an MLP (784-256, batch 128: 198 vs 239 µs)."""
     if column_major(w.data if isinstance(w, Tensor) else w):
         return (x.T @ g).T
     return g.T @ x
