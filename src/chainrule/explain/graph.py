@@ -13,8 +13,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..autodiff.backprop import backprop, toposort
-from ..autodiff.tensor import Tensor
+from ..autodiff import backprop, toposort
+from ..autodiff import Tensor
 
 _LEADING_MINUS = re.compile(r"^-([^\W\d]\w*|\d+(\.\d*)?)$")
 _IDENT = re.compile(r"^[^\W\d]\w*$|^ξ\d+$|^\d+(\.\d*)?([eE][-+]?\d+)?$")

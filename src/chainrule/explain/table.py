@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from .graph import (Names, assign_names, evaluation_order, expression_of, format_number,
                     forward_tangents, local_partials, reverse_adjoints)
 from .render import html_grid, markdown_grid, text_grid

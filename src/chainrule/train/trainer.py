@@ -1,7 +1,7 @@
 """`Trainer` and `fit`: a thin training loop over the callback protocol.
 
 One step is ``zero_grad -> logits = model(x) -> loss(logits, y).backward() -> step``, run
-by `TrainStep` (fused for an ``nn.MLP``: the same rules without building a graph); the
+by `TrainStep` (compiled: the same rules replayed without building a graph); the
 loop adds only float bookkeeping to it. Training metrics are computed once per epoch from
 the logits the steps already produced (no extra forward pass), validation runs batched under
 ``no_grad`` in evaluation mode.
@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..autodiff.tensor import wrap_array
+from ..extend import wrap_array
 from .callbacks import Callback, CallbackList, History
 from .checkpoint import load_checkpoint, save_checkpoint
 from .inference import (as_input, forward_batches, model_dtype, output_unit_of, split_data,
@@ -227,12 +227,14 @@ class Trainer:
                     cbs.call("on_before_step", batch, logs)
                 opt.step(closure)
                 logits, value = first
-            else:
+            elif before:
                 logits, value = step.gradients(x, yb)
                 logs["loss"] = value
-                if before:
-                    cbs.call("on_before_step", batch, logs)
+                cbs.call("on_before_step", batch, logs)
                 opt.step()
+            else:  # the whole step compiled, the optimiser's update included
+                logits, value = step(x, yb)
+                logs["loss"] = value
             if closure_opt:
                 logs["loss"] = value
             cbs.call("on_batch_end", batch, logs)
