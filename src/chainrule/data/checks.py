@@ -15,6 +15,9 @@ def non_finite_rows(values: np.ndarray) -> np.ndarray:
     infinity; empty for arrays of integers, booleans or strings."""
     if values.dtype.kind not in "fc" or values.size == 0:
         return np.empty(0, dtype=np.int64)
+    if values.dtype.kind == "f" and np.isfinite(np.add.reduce(values, axis=None,
+                                                              dtype=np.float64)):
+        return np.empty(0, dtype=np.int64)  # a NaN or inf would make the sum non-finite
     bad = ~np.isfinite(values)
     if bad.ndim > 1:
         bad = bad.reshape(len(values), -1).any(axis=1)
