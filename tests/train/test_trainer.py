@@ -435,3 +435,30 @@ def test_resume_from_with_bad_data_loads_nothing(small_digits, tmp_path):
         train.fit(fresh, nn.CrossEntropyLoss(), opt, (X, bad), epochs=2, verbose=0,
                   resume_from=tmp_path / "ckpt")
     assert _unchanged(fresh, opt, snap)
+
+
+@pytest.mark.parametrize("name", optim.available_optimizers())
+def test_every_optimizer_trains_through_fit(small_digits, name):
+    X, y, _, _ = small_digits
+    X, y = X[:300], y[:300]
+    model = _net()
+    opt = optim.get_optimizer(name, model.parameters(), **(
+        {"max_iter": 5} if name == "lbfgs" else {}))
+    batch = len(X) if opt.needs_closure else 32
+    hist = train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=3, batch_size=batch,
+                     verbose=0)
+    losses = hist.history["loss"]
+    assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
+
+
+def test_closure_optimizers_clip_and_keep_their_first_logits(small_digits):
+    """With a closure the epoch's metrics come from the logits of the first closure call,
+    the loss before the step, as for every other optimiser."""
+    X, y, _, _ = small_digits
+    model = _net()
+    before = train.evaluate(model, (X, y), nn.CrossEntropyLoss())
+    opt = optim.get_optimizer("newton-cg", model.parameters())
+    hist = train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=1, batch_size=len(X),
+                     verbose=0, clip_grad_norm=1.0)
+    assert hist.history["loss"][0] == pytest.approx(before["loss"], rel=1e-5)
+    assert hist.history["accuracy"][0] == pytest.approx(before["accuracy"])

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autodiff import Tensor
 from ..autodiff.tensor import wrap_array
+from ..optim import clip_grad_norm_
 from .callbacks import Callback, CallbackList, History, NaNGuard
 from .checkpoint import load_checkpoint, save_checkpoint
 from .inference import (as_input, forward_batches, model_dtype, output_unit_of, split_data,
@@ -255,13 +256,7 @@ class Trainer:
             logs: dict[str, float] = {"size": size}
             if closure_opt:
                 first: list[Any] = []
-
-                def closure() -> float:
-                    logits_c, value_c = step.gradients(x, yb)
-                    if not first:
-                        first.extend((logits_c, value_c))
-                    return value_c
-
+                closure = self._closure(x, yb, first)
                 if before:
                     cbs.call("on_before_step", batch, logs)
                 opt.step(closure)
@@ -285,6 +280,30 @@ class Trainer:
             targets = np.concatenate([k[1] for k in keep], axis=0)
             out_logs.update(compute_metrics(self.metrics, targets, logits_all, self.output_unit))
         return out_logs
+
+    def _closure(self, x: Any, y: np.ndarray, first: list[Any]) -> Callable[[], Any]:
+        """The closure a full-batch optimiser calls: the loss recorded as a graph (L-BFGS
+        reads the gradients ``backward`` leaves; Newton-CG differentiates the returned Tensor
+        again for its Hessian-vector products). The first call's logits and loss value go
+        into ``first``."""
+        model, loss_fn, opt = self.model, self.loss, self.optimizer
+        params = list(model.parameters())
+
+        def closure() -> Any:
+            opt.zero_grad()
+            out = model(x)
+            loss_t = loss_fn(out, y)
+            if loss_t.size != 1:
+                raise ValueError(f"fit: the loss must return a scalar, got shape "
+                                 f"{loss_t.shape} (use reduction='mean')")
+            loss_t.backward()
+            if self.clip_grad_norm is not None:
+                clip_grad_norm_(params, self.clip_grad_norm)
+            if not first:
+                first.extend((out.data, float(loss_t.data)))
+            return loss_t
+
+        return closure
 
     # ----------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:
