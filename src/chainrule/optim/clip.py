@@ -44,8 +44,8 @@ def clip_grad_norm_(params: Iterable[Any] | Tensor, max_norm: float, norm_type: 
     raised.
     """
     owner = "clip_grad_norm_"
-    max_norm = check_number(owner, "max_norm", max_norm)
-    norm_type = check_number(owner, "norm_type", norm_type, low_inclusive=False)
+    max_norm = check_number(owner, "max_norm", max_norm, finite=False)
+    norm_type = check_number(owner, "norm_type", norm_type, low_inclusive=False, finite=False)
     grads = _grads(params, owner)
     if not grads:
         return 0.0
@@ -70,6 +70,6 @@ def clip_grad_norm_(params: Iterable[Any] | Tensor, max_norm: float, norm_type: 
 def clip_grad_value_(params: Iterable[Any] | Tensor, clip_value: float) -> None:
     """Clip every gradient entry into ``[-clip_value, clip_value]`` in place."""
     owner = "clip_grad_value_"
-    c = check_number(owner, "clip_value", clip_value)
+    c = check_number(owner, "clip_value", clip_value, finite=False)
     for g in _grads(params, owner):
         np.clip(g, -c, c, out=g)
