@@ -44,8 +44,8 @@ def clip_grad_norm_(params: Iterable[Any] | Tensor, max_norm: float, norm_type: 
     raised.
     """
     owner = "clip_grad_norm_"
-    max_norm = check_number(owner, "max_norm", max_norm)
-    norm_type = check_number(owner, "norm_type", norm_type, low_inclusive=False)
+    max_norm = check_number(owner, "max_norm", max_norm, finite=False)
+    norm_type = check_number(owner, "norm_type", norm_type, low_inclusive=False, finite=False)
     return _clip_norm(_grads(params, owner), max_norm, norm_type, error_if_nonfinite)
 
 
@@ -77,6 +77,6 @@ def _clip_norm(grads: list[np.ndarray], max_norm: float, norm_type: float,
 def clip_grad_value_(params: Iterable[Any] | Tensor, clip_value: float) -> None:
     """Clip every gradient entry into ``[-clip_value, clip_value]`` in place."""
     owner = "clip_grad_value_"
-    c = check_number(owner, "clip_value", clip_value)
+    c = check_number(owner, "clip_value", clip_value, finite=False)
     for g in _grads(params, owner):
         np.clip(g, -c, c, out=g)

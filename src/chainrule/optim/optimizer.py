@@ -21,12 +21,18 @@ Closure = Callable[[], Any]
 
 def check_number(owner: str, name: str, value: Any, *, low: float = 0.0,
                  low_inclusive: bool = True, high: float | None = None,
-                 high_inclusive: bool = False) -> float:
-    """``value`` as a Python float, or a ValueError/TypeError naming ``owner`` and ``name``."""
+                 high_inclusive: bool = False, finite: bool = True) -> float:
+    """``value`` as a Python float, or a ValueError/TypeError naming ``owner`` and ``name``.
+
+    An infinity is refused unless ``finite=False`` (an infinite learning rate, step or
+    epsilon turns every parameter into NaN); NaN always is.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{owner}: {name} must be a real number, got "
                         f"{type(value).__name__}")
     v = float(value)
+    if finite and math.isinf(v):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value}")
     if math.isnan(v) or (v < low if low_inclusive else v <= low):
         bound = f">= {low}" if low_inclusive else f"> {low}"
         raise ValueError(f"{owner}: {name} must be {bound}, got {value}")
