@@ -14,6 +14,13 @@ from sklearn.utils.validation import column_or_1d
 from ._base import BaseMLP, check_stochastic_solver
 
 
+def _refuse_mixed_labels(y: np.ndarray) -> None:
+    """scikit-learn's error for string labels mixed with numbers (`unique_labels` gives it
+    for separate arrays; within one object array NumPy's sort would fail first)."""
+    if y.dtype == object and len({isinstance(v, str) for v in y.ravel().tolist()}) > 1:
+        raise ValueError("Mix of label input types (string and number)")
+
+
 class MLPClassifier(ClassifierMixin, BaseMLP):
     """Multilayer perceptron classifier trained by `chainrule.train.fit`.
 
@@ -45,8 +52,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                          ) -> tuple[np.ndarray, str, int, dict[str, Any]]:
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        _refuse_mixed_labels(y)
         check_classification_targets(y)
-        labels = unique_labels(y)  # refuses strings mixed with numbers
+        labels = unique_labels(y)
         facts: dict[str, Any] = {}
         if reset:
             if incremental and classes is None:
