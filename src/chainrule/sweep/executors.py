@@ -19,7 +19,7 @@ from typing import Any
 from .options import OptionError
 from .trial import Reporter, TrialTask, run_trial
 
-CONNECT_TIMEOUT = 5  # seconds to reach a Dask scheduler
+CONNECT_TIMEOUT = 4  # seconds to reach a Dask scheduler
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
             "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 

@@ -92,15 +92,36 @@ def check_folder(folder: Path, config: SweepConfig) -> bool:
         return False
     wanted = json.loads(json.dumps(config.identity()))
     if identity != wanted:
-        diff = [k for k in wanted if identity.get(k) != wanted[k]]
-        detail = "; ".join(f"{k}: stored {_short(identity.get(k))}, now {_short(wanted[k])}"
-                           for k in diff)
+        detail = "; ".join(_differences(identity, wanted))
         raise StoreError(f"{folder} holds a sweep with a different definition ({detail}); "
                          f"rerun it with the same options to resume, or use another folder")
     return True
 
 
+def _differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    """``"lr: stored [0.01, 0.1], now [0.01, 0.2]"`` for each setting that differs."""
+    out = []
+    for key in sorted(set(stored) | set(wanted)):
+        old, new = stored.get(key), wanted.get(key)
+        if old == new:
+            continue
+        if key == "space":
+            for part, label in (("params", "swept"), ("fixed", "fixed")):
+                a, b = (old or {}).get(part, {}), (new or {}).get(part, {})
+                for name in sorted(set(a) | set(b)):
+                    if a.get(name) != b.get(name):
+                        out.append(f"{label} {name}: stored {_short(a.get(name))}, now "
+                                   f"{_short(b.get(name))}")
+        else:
+            out.append(f"{key}: stored {_short(old)}, now {_short(new)}")
+    return out
+
+
 def _short(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, dict) and value.get("kind") == "categorical":
+        value = value["values"]
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= 160 else text[:157] + "..."
 
