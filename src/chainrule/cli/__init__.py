@@ -18,9 +18,11 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from . import datasets_cmd, evaluate_cmd, explain_cmd, gradcheck_cmd, train_cmd
+from . import (datasets_cmd, evaluate_cmd, explain_cmd, gradcheck_cmd, playground_cmd,
+               train_cmd)
 
-_SUBCOMMANDS = (train_cmd, evaluate_cmd, datasets_cmd, explain_cmd, gradcheck_cmd)
+_SUBCOMMANDS = (train_cmd, evaluate_cmd, datasets_cmd, explain_cmd, gradcheck_cmd,
+                playground_cmd)
 
 
 class ArgumentParser(argparse.ArgumentParser):
