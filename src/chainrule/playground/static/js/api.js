@@ -59,7 +59,12 @@ export class Session {
   backprop(index) { return call("GET", this.url(`/backprop?index=${index}`)); }
   setWeight(layer, to, from, value) { return call("POST", this.url("/weight"), { layer, to, from, value }); }
   upload(csvText) { return call("POST", this.url("/upload"), csvText, true); }
-  close() { this.wantOpen = false; if (this.ws) this.ws.close(); if (this.id) navigator.sendBeacon?.(this.url("/close")); }
+  /** Close the socket and free the session on the server (also when the page goes away). */
+  close() {
+    this.wantOpen = false;
+    if (this.ws) this.ws.close();
+    if (this.id) fetch(this.url(""), { method: "DELETE", keepalive: true }).catch(() => {});
+  }
 
   /** Open the live socket (reconnects while wanted). */
   connect() {

@@ -6,7 +6,7 @@
 
 import { DIVERGING, MID, CLASS_COLOURS, classColour, diverging } from "./colors.js";
 
-const BG_STRENGTH = 0.78;   // how far a background pixel moves from white towards its colour
+const BG_STRENGTH = 0.6;   // how far a background pixel moves from white towards its colour
 
 /** Fill `rgba` (n*n*4) from values in [-1, 1] on the diverging scale. */
 function fillDiverging(rgba, values, scale, strength, discrete, centre = 0) {
@@ -152,7 +152,7 @@ export class PlaneView {
     if (this.data) {
       ctx.save();
       ctx.beginPath(); ctx.rect(r.x, r.y, r.w, r.h); ctx.clip();
-      const radius = Math.max(3, Math.min(5.5, r.w / 95));
+      const radius = Math.max(3, Math.min(6, r.w / 80));
       this.drawPoints(ctx, this.data.train, "#ffffff", radius);
       if (this.showTest) this.drawPoints(ctx, this.data.test, "#111827", radius);
       if (this.highlight !== null && this.data.train.x[this.highlight]) {
@@ -169,7 +169,7 @@ export class PlaneView {
   drawPoints(ctx, set, stroke, radius) {
     const regression = this.problem === "regression";
     const k = this.problem === "multiclass" ? this.nClasses : 2;
-    ctx.lineWidth = 1.4; ctx.strokeStyle = stroke;
+    ctx.lineWidth = 1.2; ctx.strokeStyle = stroke;
     for (let i = 0; i < set.x.length; i++) {
       const [sx, sy] = this.toScreen(set.x[i][0], set.x[i][1]);
       ctx.fillStyle = regression ? diverging(Math.max(-1, Math.min(1, set.y[i]))) : classColour(set.y[i], k);

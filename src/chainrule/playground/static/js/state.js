@@ -11,9 +11,7 @@ export const DATASETS = {
 };
 export const FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"];
 export const FEATURE_LABELS = {
-  "x1": "x<sub>1</sub>", "x2": "x<sub>2</sub>", "x1sq": "x<sub>1</sub><sup>2</sup>",
-  "x2sq": "x<sub>2</sub><sup>2</sup>", "x1x2": "x<sub>1</sub>x<sub>2</sub>",
-  "sinx1": "sin(x<sub>1</sub>)", "sinx2": "sin(x<sub>2</sub>)",
+  x1: "x₁", x2: "x₂", x1sq: "x₁²", x2sq: "x₂²", x1x2: "x₁x₂", sinx1: "sin x₁", sinx2: "sin x₂",
 };
 export const ACTIVATIONS = ["tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus", "swish",
   "gelu", "linear"];
@@ -52,7 +50,7 @@ export const HIDEABLE = {
 /** The set-up fields, in PROTOCOL.md's names (the URL uses the same names). */
 export function defaultState() {
   return {
-    dataset: "circle", noise: 0, train_ratio: 50, batch_size: 10, seed: 1,
+    dataset: "circle", noise: 0, train_ratio: 50, batch_size: 10, seed: 0,
     features: ["x1", "x2"], hidden: [4, 2], activations: ["tanh", "tanh"],
     lr: 0.03, optimizer: "sgd", regularization: "none", reg_rate: 0,
     problem: "classification", n_classes: 3, loss: "bce",
