@@ -270,7 +270,7 @@ def create_app(store: SessionStore | None = None,
                allowed_hosts: Sequence[str] | None = None) -> Starlette:
     """The playground application. ``allowed_hosts``: the Host headers to serve (None: any;
     the command passes the loopback names when it binds to loopback)."""
-    store = store or SessionStore()
+    store = SessionStore() if store is None else store
     api = PlaygroundAPI(store)
     sid = "/api/sessions/{id}"
     routes = [

@@ -46,8 +46,7 @@ def parse_csv(raw: bytes) -> Upload:
                                  status=413)
     except csv.Error as exc:
         raise SetupError(f"the upload is not valid CSV: {exc}") from None
-    if rows and any(_number(c) is None for c in rows[0][1]) \
-            and all(_number(c) is None for c in rows[0][1]):
+    if rows and all(_number(c) is None for c in rows[0][1]):
         rows = rows[1:]  # a header row
     if len(rows) > LIMITS["upload_rows"]:
         raise SetupError(f"the upload has {len(rows)} rows; at most {LIMITS['upload_rows']}",
@@ -68,6 +67,9 @@ def parse_csv(raw: bytes) -> Upload:
 
 def _upload(X: np.ndarray, labels: np.ndarray) -> Upload:
     distinct = np.unique(labels)
+    if len(distinct) < 2:
+        raise SetupError("every label is the same; the upload needs at least two classes or "
+                         "varying regression targets")
     integers = bool(np.all(labels == np.round(labels)))
     if integers and len(distinct) == 2 and set(distinct.tolist()) in ({0.0, 1.0}, {-1.0, 1.0}):
         return Upload(X, (labels > 0).astype(np.int64), "classification", 2)
@@ -77,7 +79,4 @@ def _upload(X: np.ndarray, labels: np.ndarray) -> Upload:
     if integers and len(distinct) <= 5 and distinct.min() >= 0:
         raise SetupError(f"class labels must be 0/1 (or -1/1) for two classes and 0..k-1 for "
                          f"3-5 classes; got {distinct.astype(int).tolist()}")
-    if len(distinct) < 2:
-        raise SetupError("every label is the same; the upload needs at least two classes or "
-                         "varying regression targets")
     return Upload(X, labels.astype(np.float32), "regression", None)
