@@ -166,8 +166,7 @@ class Playground:
                 output["argmax"] = frames.class_map(out_values.argmax(axis=1))
             else:
                 output = frames.heatmap(out_values[:, 0], n)
-            neurons = [[frames.heatmap(layer[:, j], m) for j in range(layer.shape[1])]
-                       for layer in neuron_values]
+            neurons = [frames.heatmaps(layer, m) for layer in neuron_values]
             return {"epoch": self.epoch, "problem": self.problem,
                     "train_loss": frames.number(self.train_loss),
                     "test_loss": frames.number(self.test_loss),

@@ -32,17 +32,29 @@ def heatmap(values: np.ndarray, n: int, lo: float | None = None,
     """``{"n", "lo", "hi", "data"}``: ``values`` (n*n) as uint8 bytes, ``q`` standing for
     ``lo + (hi - lo) q / 255`` (lo, hi: the values' range unless given). Non-finite values
     become ``lo``."""
-    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    v = np.asarray(values, dtype=np.float64).reshape(-1, 1)
+    return heatmaps(v, n, lo, hi)[0]
+
+
+def heatmaps(values: np.ndarray, n: int, lo: float | None = None,
+             hi: float | None = None) -> list[dict[str, Any]]:
+    """One `heatmap` per column of ``values`` (n*n, k), each with its own range unless
+    ``lo`` and ``hi`` are given; quantised in one pass."""
+    v = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(v)
     if lo is None or hi is None:
-        lo = float(v[finite].min()) if finite.any() else 0.0
-        hi = float(v[finite].max()) if finite.any() else 0.0
-    span = hi - lo
-    if span > 0:
-        q = np.rint(np.clip((np.where(finite, v, lo) - lo) / span, 0.0, 1.0) * 255.0)
+        some = finite.any(axis=0)
+        low = np.where(some, np.min(np.where(finite, v, np.inf), axis=0), 0.0)
+        high = np.where(some, np.max(np.where(finite, v, -np.inf), axis=0), 0.0)
     else:
-        q = np.zeros_like(v)
-    return {"n": n, "lo": _round(lo), "hi": _round(hi), "data": _b64(q)}
+        low, high = np.full(v.shape[1], float(lo)), np.full(v.shape[1], float(hi))
+    span = high - low
+    scale = np.divide(255.0, span, out=np.zeros_like(span), where=span > 0)
+    q = np.rint(np.clip((np.where(finite, v, low) - low) * scale, 0.0, 255.0))
+    q = np.ascontiguousarray(q.T, dtype=np.uint8)
+    lows, highs = rounded(low), rounded(high)
+    return [{"n": n, "lo": lows[j], "hi": highs[j], "data": _b64(q[j])}
+            for j in range(v.shape[1])]
 
 
 def class_map(labels: np.ndarray) -> str:
@@ -57,11 +69,20 @@ def _round(x: float) -> float | None:
 
 
 def rounded(a: np.ndarray) -> Any:
-    """A nested list of ``a``'s values to 6 significant digits (None where not finite)."""
+    """A nested list of ``a``'s values to 6 significant digits (None where not finite),
+    rounded in one vectorised pass: an integer divided by a power of ten (or multiplied,
+    for large values) is the double nearest that decimal, whose repr is short."""
     a = np.asarray(a, dtype=np.float64)
-    if a.ndim == 0:
-        return _round(a)
-    return [rounded(row) for row in a] if a.ndim > 1 else [_round(v) for v in a]
+    finite = np.isfinite(a)
+    safe = np.where(finite & (a != 0), np.abs(a), 1.0)
+    k = 5 - np.floor(np.log10(safe))
+    up = np.power(10.0, np.maximum(k, 0.0))
+    down = np.power(10.0, np.maximum(-k, 0.0))
+    r = np.where(k >= 0, np.round(np.where(finite, a, 0.0) * up) / up,
+                 np.round(np.where(finite, a, 0.0) / down) * down)
+    if finite.all():
+        return r.tolist()
+    return np.where(finite, r, None).tolist()
 
 
 def number(x: float) -> float | None:
