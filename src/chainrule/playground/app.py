@@ -218,24 +218,23 @@ class PlaygroundAPI:
         errors_seen = session.errors[-1][0] if session.errors else 0
         last = -math.inf
         while True:
+            due = last + FRAME_INTERVAL - loop.time()
+            timeout = max(due, 0.002) if session.version != sent_version else FRAME_INTERVAL
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wake.wait(), FRAME_INTERVAL)
+                await asyncio.wait_for(wake.wait(), timeout)
             wake.clear()
             while not outbox.empty():
                 await ws.send_text(outbox.get_nowait())
             for seq, message in session.errors_after(errors_seen):
                 errors_seen = seq
                 await ws.send_text(_dumps({"type": "error", "message": message}))
-            wait = last + FRAME_INTERVAL - loop.time()
-            if session.version == sent_version:
+            if session.version == sent_version or loop.time() < last + FRAME_INTERVAL:
                 continue
-            if wait > 0:
-                await asyncio.sleep(wait)
-            version = session.version
+            version, last = session.version, loop.time()
             text, epoch, generation = await run_in_threadpool(_frame_text, session, epoch,
                                                               generation)
             await ws.send_text(text)
-            sent_version, last = version, loop.time()
+            sent_version = version
 
 
 def _frame_text(session: Session, epoch: int, generation: int) -> tuple[str, int, int]:
