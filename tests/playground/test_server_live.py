@@ -310,3 +310,13 @@ def test_the_playground_command_listens_on_loopback_and_prints_its_address(tmp_p
         proc.wait(20)
     done = _cli("playground", "--port", "70000")
     assert done.returncode == 2 and "65535" in done.stderr
+
+
+def test_options_carry_limits_choices_and_dataset_previews(client):
+    opts = client.get("/api/options").json()
+    assert opts["limits"]["layers"] == [0, 8] and opts["defaults"]["hidden"] == [4, 2]
+    assert set(opts["previews"]) == {"circle", "xor", "gaussian", "spiral", "plane",
+                                     "multigauss"}
+    for name, p in opts["previews"].items():
+        assert len(p["x"]) == len(p["y"]) == 150, name
+    assert set(opts["previews"]["xor"]["y"]) == {0, 1}

@@ -26,6 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .config import LIMITS, SetupError, options
 from .export import model_zip
+from .points import previews
 from .sessions import Session, SessionStore
 from .upload import parse_csv
 
@@ -96,7 +97,7 @@ class PlaygroundAPI:
                              "max_sessions": self.store.max_sessions})
 
     async def options(self, request: Request) -> Response:
-        return JSONResponse(options())
+        return JSONResponse({**options(), "previews": previews()})
 
     async def create(self, request: Request) -> Response:
         patch = await _json(request)

@@ -3,6 +3,8 @@ and test the way ``chainrule train`` splits a table, and its input features."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -85,6 +87,20 @@ def make_points(setup: dict, upload: Upload | None = None) -> Points:
         domain = BUILT_IN_DOMAIN
     parts = full.split(test_size=held_out_fraction(setup), seed=setup["seed"])
     return Points(full=full, train=parts.train, test=parts.test, domain=domain)
+
+
+@lru_cache(maxsize=1)
+def previews(n: int = 150) -> dict[str, dict[str, Any]]:
+    """``{dataset: {"x": [[x1, x2], ...], "y": [...]}}``: ``n`` noise-free points of each
+    built-in dataset (seed 0, two classes), for the page's dataset thumbnails."""
+    from .frames import rounded
+
+    out = {}
+    for name, make in _GENERATORS.items():
+        ds = make(n, 0.0, 0)
+        y = ds.y.tolist() if ds.task != "regression" else rounded(ds.y)
+        out[name] = {"x": rounded(ds.X), "y": y}
+    return out
 
 
 def held_out_fraction(setup: dict) -> float:
