@@ -42,6 +42,7 @@ export class Session {
     this.onStatus = onStatus;      // (kind, message): "error" | "closed" | "open"
     this.ws = null;
     this.wantOpen = false;
+    this.queue = [];               // commands given before the socket opened
   }
 
   static options() { return call("GET", "/api/options"); }
@@ -72,7 +73,10 @@ export class Session {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}${this.url("/live")}`);
     this.ws = ws;
-    ws.onopen = () => this.onStatus("open", "");
+    ws.onopen = () => {
+      this.onStatus("open", "");
+      for (const m of this.queue.splice(0)) ws.send(m);
+    };
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
       if (msg.type === "frame") this.onFrame(msg);
@@ -85,9 +89,10 @@ export class Session {
     };
   }
 
+  /** Send a command now, or as soon as the socket is open. */
   send(cmd, extra = {}) {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify({ cmd, ...extra }));
-    return true;
+    const msg = JSON.stringify({ cmd, ...extra });
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(msg);
+    else this.queue.push(msg);
   }
 }

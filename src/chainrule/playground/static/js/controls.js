@@ -64,6 +64,7 @@ export function wireControls(app) {
   on("step", "click", () => { app.clearTrace(); app.step(); });
   on("reset", "click", () => { app.clearTrace(); app.reset(); });
   on("upload", "change", (e) => uploadCsv(app, e.target));
+  on("speed", "change", (e) => app.session.send("speed", { epochs_per_second: Number(e.target.value) }));
   wireMenu(app);
   wireBackprop(app);
   wireWeightEditor(app);

@@ -164,7 +164,11 @@ class Playground {
 
   onSocket(kind, message) {
     if (kind === "error") this.banner(message, "error");
-    else if (kind === "open") { this.hideBanner("lost"); this.session.send("frame"); }
+    else if (kind === "open") {
+      this.hideBanner("lost");
+      const speed = Number($("speed").value);
+      if (speed !== 60) this.session.send("speed", { epochs_per_second: speed });
+    }
     else if (kind === "closed" && message === "expired") {
       this.banner("The server had freed this session; a new one was started with the same set-up.", "warn");
       this.createSession();

@@ -53,6 +53,8 @@ export class NetworkView {
       const x = colX[layer], y = headH + j * (size + gap);
       return this.makeNode(layer, j, x, y, size);
     }));
+    const spacing = nCols > 1 ? usable / (nCols - 1) : usable;
+    this.root.classList.toggle("compact", spacing < 92);
     shape.hidden.forEach((n, l) => this.makeLayerHead(l + 1, colX[l + 1], size));
     this.makeLinks();
     this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
@@ -115,7 +117,7 @@ export class NetworkView {
     minus.addEventListener("click", () => this.h.neurons(layer, -1));
     plus.addEventListener("click", () => this.h.neurons(layer, +1));
     const count = el("div", "neuron-count", head);
-    count.textContent = `${n} neuron${n === 1 ? "" : "s"}`;
+    count.innerHTML = `<b>${n}</b><span class="word"> neuron${n === 1 ? "" : "s"}</span>`;
     const sel = el("select", "layer-activation", head);
     sel.dataset.control = "layer_activation";
     sel.title = `Activation of layer ${layer}`;
