@@ -304,3 +304,45 @@ def test_bad_websocket_commands_get_an_error_message_and_the_socket_lives_on(cli
 def test_the_page_is_served_at_the_root(client):
     r = client.get("/")
     assert r.status_code == 200 and "<html" in r.text.lower()
+
+
+def test_pages_of_other_sites_cannot_drive_the_server(client):
+    refused(client.post("/api/sessions", json={}, headers={"Origin": "http://evil.example"}),
+            403, "another site")
+    sid = new_session(client, )
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect(f"/api/sessions/{sid}/live",
+                                      headers={"Origin": "http://evil.example"}) as ws:
+            ws.receive_json()
+    same = client.post("/api/sessions", json={}, headers={"Origin": "http://testserver"})
+    assert same.status_code == 200
+
+
+def test_a_diverging_run_pauses_with_a_message_and_refuses_to_play_on(client):
+    sid = new_session(client, dataset="plane", hidden=[8, 8], activation="relu", lr=10)
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "speed", "epochs_per_second": 1000})
+        ws.send_json({"cmd": "play"})
+        msg = ws.receive_json()
+        while msg["type"] != "error":
+            msg = ws.receive_json()
+        assert "diverged" in msg["message"]
+        frame = ws.receive_json()
+        while frame.get("type") != "frame" or frame["playing"]:
+            frame = ws.receive_json()
+        assert frame["train_loss"] is None
+        ws.send_json({"cmd": "play"})
+        msg = ws.receive_json()
+        while msg["type"] != "error":
+            msg = ws.receive_json()
+        assert "reset" in msg["message"]
+        ws.send_json({"cmd": "reset"})
+        frame = ws.receive_json()
+        while frame.get("type") != "frame" or frame["epoch"] != 0:
+            frame = ws.receive_json()
+        assert frame["train_loss"] is not None
+    assert client.get(f"/api/sessions/{sid}/backprop?index=0").status_code == 200
+    assert_healthy(client)

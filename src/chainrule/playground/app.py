@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -232,8 +233,12 @@ class PlaygroundAPI:
             if session.version == sent_version or loop.time() < last + FRAME_INTERVAL:
                 continue
             version, last = session.version, loop.time()
-            text, epoch, generation = await run_in_threadpool(_frame_text, session, epoch,
-                                                              generation)
+            try:
+                text, epoch, generation = await run_in_threadpool(_frame_text, session, epoch,
+                                                                  generation)
+            except Exception as exc:  # never leave the page waiting in silence
+                text = _dumps({"type": "error", "message": f"internal error while drawing a "
+                               f"frame ({type(exc).__name__}: {exc})"})
             await ws.send_text(text)
             sent_version = version
 
@@ -264,6 +269,29 @@ async def _index(request: Request) -> Response:
     if not index.is_file():
         return _error(404, "the page (static/index.html) is not installed")
     return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+class SameOriginMiddleware:
+    """Refuse (403) requests and WebSocket handshakes that a page of another origin makes:
+    a browser sends ``Origin`` with them, and it must name this server's own host."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            origin = headers.get(b"origin", b"").decode("latin-1")
+            host = headers.get(b"host", b"").decode("latin-1")
+            if origin and origin != "null" and urlsplit(origin).netloc != host:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 4403})
+                    return
+                response = _error(403, f"requests from another site ({origin[:80]}) are "
+                                       f"refused")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(store: SessionStore | None = None,
@@ -304,8 +332,10 @@ def create_app(store: SessionStore | None = None,
             task.cancel()
             store.close_all()
 
-    middleware = [] if allowed_hosts is None else [
-        Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))]
+    middleware = [Middleware(SameOriginMiddleware)]
+    if allowed_hosts is not None:
+        middleware.insert(0, Middleware(TrustedHostMiddleware,
+                                        allowed_hosts=list(allowed_hosts)))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={SetupError: _refused, ValueError: _refused,
                                         HTTPException: _http_error,
