@@ -320,3 +320,17 @@ def test_options_carry_limits_choices_and_dataset_previews(client):
     for name, p in opts["previews"].items():
         assert len(p["x"]) == len(p["y"]) == 150, name
     assert set(opts["previews"]["xor"]["y"]) == {0, 1}
+
+
+def test_switching_back_to_an_upload_takes_its_problem_and_classes(client):
+    rng = np.random.default_rng(1)
+    X = np.round(rng.uniform(-4, 4, (90, 2)), 3)
+    sid, _ = session(client)
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0) + (X[:, 0] > 2)
+    assert client.post(f"/api/sessions/{sid}/upload", content=_csv(X, labels)).status_code == 200
+    s = client.post(f"/api/sessions/{sid}/setup", json={"dataset": "xor"}).json()["setup"]
+    assert (s["dataset"], s["problem"]) == ("xor", "classification")
+    s = client.post(f"/api/sessions/{sid}/setup", json={"dataset": "upload"}).json()["setup"]
+    assert (s["problem"], s["n_classes"], s["loss"]) == ("multiclass", 4, "ce")
+    frame = client.get(f"/api/sessions/{sid}").json()["frame"]
+    assert len(frame["neurons"][-1]) == 4 and np.shape(frame["confusion"]["test"]) == (4, 4)

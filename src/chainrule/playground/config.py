@@ -120,7 +120,8 @@ def _activations(value: Any, n_layers: int) -> list[str]:
     return [_choice(f"activations[{i}]", a, ACTIVATIONS) for i, a in enumerate(value)]
 
 
-def _merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+def _merge(base: Mapping[str, Any], patch: Mapping[str, Any],
+           upload_problem: str | None) -> dict[str, Any]:
     """``base`` updated by ``patch``, with the fields that depend on a changed one
     (activations on hidden, problem on dataset, loss on problem) following along unless
     the patch sets them."""
@@ -139,7 +140,8 @@ def _merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
         n = len(patch["hidden"])
         merged["activations"] = (acts + [fill] * n)[:n]
     if "dataset" in patch and "problem" not in patch:
-        merged["problem"] = _problem_for(merged["dataset"], merged.get("problem"))
+        merged["problem"] = upload_problem if merged["dataset"] == "upload" and upload_problem \
+            else _problem_for(merged["dataset"], merged.get("problem"))
     if ("problem" in merged and merged["problem"] != base.get("problem")) \
             and "loss" not in patch and merged["problem"] in LOSSES:
         merged["loss"] = LOSSES[merged["problem"]][0]
@@ -170,7 +172,7 @@ def normalize_setup(patch: Any, base: Mapping[str, Any] | None = None,
     if unknown:
         raise SetupError(f"unknown set-up field(s) {', '.join(map(repr, unknown))}; the fields "
                          f"are {', '.join(DEFAULTS)}")
-    s = _merge(base or DEFAULTS, patch)
+    s = _merge(base or DEFAULTS, patch, upload_problem)
     out: dict[str, Any] = {}
     out["dataset"] = _choice("dataset", s["dataset"], DATASETS)
     for key in ("noise", "train_ratio"):

@@ -59,9 +59,9 @@ class Playground:
     def build(self) -> None:
         """A fresh network from ``init_seed``: epoch 0, empty history."""
         s = self.setup
-        acts = ["swish" if a == "swish" else a for a in s["activations"]]
         self.model = nn.MLP(self.train_x.shape[1], s["hidden"],
-                            n_outputs(self.problem, self.n_classes), activation=acts,
+                            n_outputs(self.problem, self.n_classes),
+                            activation=list(s["activations"]),
                             output=OUTPUT_UNIT[self.problem], seed=self.init_seed)
         self.loss = build_loss(self.problem, s["loss"], self.n_classes)
         self.optimizer = optim.get_optimizer(s["optimizer"], self.model.parameters(),

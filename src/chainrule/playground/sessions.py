@@ -114,6 +114,9 @@ class Session:
         upload = self.upload
         with self.lock:
             setup = normalize_setup(patch, self.setup, _upload_problem(upload))
+            if setup["dataset"] == "upload" and upload is not None and upload.n_classes \
+                    and upload.n_classes > 2:
+                setup["n_classes"] = upload.n_classes  # the data decides
             playground = Playground(setup, upload if setup["dataset"] == "upload" else None)
         self.pause()
         with self.lock:
