@@ -20,11 +20,11 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from . import (datasets_cmd, evaluate_cmd, explain_cmd, export_cmd, gradcheck_cmd, sweep_cmd,
-               train_cmd)
+from . import (datasets_cmd, evaluate_cmd, explain_cmd, export_cmd, gradcheck_cmd, playground_cmd,
+               sweep_cmd, train_cmd)
 
 _SUBCOMMANDS = (train_cmd, evaluate_cmd, datasets_cmd, explain_cmd, gradcheck_cmd, export_cmd,
-                sweep_cmd)
+                sweep_cmd, playground_cmd)
 
 
 class ArgumentParser(argparse.ArgumentParser):
