@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -60,6 +61,10 @@ class Drawing:
     path: Path | None
     note: str = ""
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows the drawing as SVG (nothing when Graphviz is not installed)."""
+        return dot_to_svg(self.dot)
+
 
 def render_dot(dot: str, path: str | Path, timeout: float = 30.0) -> Drawing:
     """Write ``dot`` to ``path``: rendered when the suffix is .svg/.png/.pdf and Graphviz's
@@ -82,6 +87,16 @@ def render_dot(dot: str, path: str | Path, timeout: float = 30.0) -> Drawing:
         raise RuntimeError(f"dot failed to render {path}: "
                            f"{exc.stderr.decode(errors='replace').strip()}") from None
     return Drawing(dot, path)
+
+
+def dot_to_svg(dot: str, timeout: float = 30.0) -> str | None:
+    """The SVG text Graphviz's ``dot`` draws from ``dot`` (None when it is not installed)."""
+    if shutil.which("dot") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.svg"
+        render_dot(dot, path, timeout)
+        return path.read_text(encoding="utf-8")
 
 
 def draw_graph(output: Tensor, path: str | Path | None = None, wrt: Any = None,
