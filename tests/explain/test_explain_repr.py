@@ -62,3 +62,12 @@ def test_drawing_without_graphviz_has_no_svg(monkeypatch):
 def test_broken_dot_text_is_an_error_naming_dot():
     with pytest.raises(RuntimeError, match="dot failed to render"):
         dot_to_svg("digraph { a -> ")
+
+
+def test_graph_direction_is_chosen_and_checked():
+    w = Tensor(np.float64(3.0), requires_grad=True, name="w")
+    out = cr.log(cr.sigmoid(w * 3.0))
+    assert "rankdir=LR;" in draw_graph(out, wrt=[w]).dot
+    assert "rankdir=TB;" in draw_graph(out, wrt=[w], rankdir="TB").dot
+    with pytest.raises(ValueError, match="rankdir must be 'LR' or 'TB', got 'XY'"):
+        draw_graph(out, wrt=[w], rankdir="XY")

@@ -26,13 +26,17 @@ def _quote(s: str) -> str:
 
 
 def to_dot(output: Tensor, wrt: Any = None, mode: str = "reverse",
-           names: Mapping[Tensor, str] | None = None, precision: int = 4) -> str:
+           names: Mapping[Tensor, str] | None = None, precision: int = 4,
+           rankdir: str = "LR") -> str:
     """The DOT text of ``output``'s graph (see :func:`chainrule.explain.table` for the
-    arguments); one node per input and operation, edges from inputs to consumers."""
+    arguments); one node per input and operation, edges from inputs to consumers.
+    ``rankdir``: "LR" (left to right) or "TB" (top to bottom, better for long chains)."""
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"to_dot: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     tab = table(output, wrt=wrt, mode=mode, names=names, precision=precision)
     order = evaluation_order(output)
     f = lambda v: format_number(v, precision)  # noqa: E731
-    lines = ["digraph chainrule {", "  rankdir=LR;",
+    lines = ["digraph chainrule {", f"  rankdir={rankdir};",
              '  node [fontname="Helvetica", fontsize=11];',
              '  edge [fontname="Helvetica", fontsize=9];']
     ids = {id(t): f"n{i}" for i, t in enumerate(order)}
@@ -101,9 +105,10 @@ def dot_to_svg(dot: str, timeout: float = 30.0) -> str | None:
 
 def draw_graph(output: Tensor, path: str | Path | None = None, wrt: Any = None,
                mode: str = "reverse", names: Mapping[Tensor, str] | None = None,
-               precision: int = 4) -> Drawing:
+               precision: int = 4, rankdir: str = "LR") -> Drawing:
     """The graph of ``output`` as DOT, written/rendered to ``path`` when given."""
-    dot = to_dot(output, wrt=wrt, mode=mode, names=names, precision=precision)
+    dot = to_dot(output, wrt=wrt, mode=mode, names=names, precision=precision,
+                 rankdir=rankdir)
     if path is None:
         note = "" if shutil.which("dot") else "Graphviz 'dot' not found; DOT text only"
         return Drawing(dot, None, note)
