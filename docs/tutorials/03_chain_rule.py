@@ -82,7 +82,7 @@ assert math.isclose(t5, 3 * E9 / (1 + E9), rel_tol=1e-12)
 assert [a5, aL] == [-1.0, 1.0] and math.isclose(a4, -(1 + E9), rel_tol=1e-12)
 
 # %% [markdown]
-# ### By machine
+# ### By machine: the derivative table
 #
 # Now the same chain with chainrule's operations on a `Tensor`. Every operation records
 # its node in the graph; `explain.table` walks that graph and prints the lecture's table —
@@ -174,7 +174,7 @@ assert (in3, in4) == (2.0, 16.0)
 assert round(y_hat, 4) == 0.9969
 
 # %% [markdown]
-# ### By machine
+# ### By machine: value_and_grad
 #
 # The same network written with chainrule's operations, and `value_and_grad` for the
 # loss and every gradient in one reverse pass. The weights go in as a dict; the gradient

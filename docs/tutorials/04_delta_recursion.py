@@ -75,7 +75,7 @@ assert np.allclose(deltas[2], y - t, rtol=1e-12)
 print("δ[3] =", deltas[2], " y − t =", y - t)
 
 # %% [markdown]
-# ### By machine: `backward()`
+# ### By machine: backward()
 #
 # The same network as an `nn.MLP` with the same weights. `model(x)` returns the output
 # layer's pre-activation a[3] (the logit); the sigmoid output unit is fused into its loss,
