@@ -123,6 +123,16 @@ class GradientDiagnostics(Callback):
                 "epoch_grad_norms": self.epoch_grad_norms,
                 "activation_stats": self.activation_stats}
 
+    def plot(self, path: Any = None) -> Any:
+        """Gradient norms per layer over the epochs (:func:`chainrule.viz.plot_gradient_norms`)."""
+        from ..viz import plot_gradient_norms
+        return plot_gradient_norms(self.history(), path=path)
+
+    def _repr_png_(self) -> bytes | None:
+        """Jupyter shows the diagnostics as their plot once an epoch is recorded."""
+        from ..viz import figure_png
+        return figure_png(self.plot) if self.epoch_grad_norms else None
+
 
 def _init_network(depth: int, width: int, n_in: int, rng: np.random.Generator
                   ) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -25,13 +26,17 @@ def _quote(s: str) -> str:
 
 
 def to_dot(output: Tensor, wrt: Any = None, mode: str = "reverse",
-           names: Mapping[Tensor, str] | None = None, precision: int = 4) -> str:
+           names: Mapping[Tensor, str] | None = None, precision: int = 4,
+           rankdir: str = "LR") -> str:
     """The DOT text of ``output``'s graph (see :func:`chainrule.explain.table` for the
-    arguments); one node per input and operation, edges from inputs to consumers."""
+    arguments); one node per input and operation, edges from inputs to consumers.
+    ``rankdir``: "LR" (left to right) or "TB" (top to bottom, better for long chains)."""
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"to_dot: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     tab = table(output, wrt=wrt, mode=mode, names=names, precision=precision)
     order = evaluation_order(output)
     f = lambda v: format_number(v, precision)  # noqa: E731
-    lines = ["digraph chainrule {", "  rankdir=LR;",
+    lines = ["digraph chainrule {", f"  rankdir={rankdir};",
              '  node [fontname="Helvetica", fontsize=11];',
              '  edge [fontname="Helvetica", fontsize=9];']
     ids = {id(t): f"n{i}" for i, t in enumerate(order)}
@@ -60,6 +65,10 @@ class Drawing:
     path: Path | None
     note: str = ""
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows the drawing as SVG (nothing when Graphviz is not installed)."""
+        return dot_to_svg(self.dot)
+
 
 def render_dot(dot: str, path: str | Path, timeout: float = 30.0) -> Drawing:
     """Write ``dot`` to ``path``: rendered when the suffix is .svg/.png/.pdf and Graphviz's
@@ -84,11 +93,22 @@ def render_dot(dot: str, path: str | Path, timeout: float = 30.0) -> Drawing:
     return Drawing(dot, path)
 
 
+def dot_to_svg(dot: str, timeout: float = 30.0) -> str | None:
+    """The SVG text Graphviz's ``dot`` draws from ``dot`` (None when it is not installed)."""
+    if shutil.which("dot") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.svg"
+        render_dot(dot, path, timeout)
+        return path.read_text(encoding="utf-8")
+
+
 def draw_graph(output: Tensor, path: str | Path | None = None, wrt: Any = None,
                mode: str = "reverse", names: Mapping[Tensor, str] | None = None,
-               precision: int = 4) -> Drawing:
+               precision: int = 4, rankdir: str = "LR") -> Drawing:
     """The graph of ``output`` as DOT, written/rendered to ``path`` when given."""
-    dot = to_dot(output, wrt=wrt, mode=mode, names=names, precision=precision)
+    dot = to_dot(output, wrt=wrt, mode=mode, names=names, precision=precision,
+                 rankdir=rankdir)
     if path is None:
         note = "" if shutil.which("dot") else "Graphviz 'dot' not found; DOT text only"
         return Drawing(dot, None, note)

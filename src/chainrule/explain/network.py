@@ -26,7 +26,7 @@ from ..autodiff import ops
 from ..autodiff import Tensor
 from .graph import format_number
 from .layers import DenseLayer, dense_layers
-from .render import markdown_grid, text_grid
+from .render import html_grid, markdown_grid, text_grid
 
 LossFn = Callable[[Tensor, np.ndarray], Tensor]
 
@@ -115,6 +115,14 @@ class NetworkTrace:
 
     def to_markdown(self) -> str:
         return markdown_grid(["layer", "quantity", "formula", "value"], self._rows())
+
+    def to_html(self) -> str:
+        caption = (f"δ recursion through {len(self.layers)} layers, "
+                   f"E = {self.loss_name}, E = {format_number(self.loss, self.precision)}")
+        return html_grid(["layer", "quantity", "formula", "value"], self._rows(), caption)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def __str__(self) -> str:
         return self.to_text()

@@ -128,6 +128,9 @@ class Table:
         starts = [i for i, r in enumerate(self.rows) if r.kind == "result"][:1]
         return html_grid(self._header(), self._cells(), self._title(), starts)
 
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
     def render(self, format: str = "text") -> str:  # noqa: A002
         """``format`` is ``text``, ``md`` (or ``markdown``) or ``html``."""
         if format == "text":

@@ -283,6 +283,15 @@ class Module:
                             f"{exc}") from None
 
     # ------------------------------------------------------------------- repr
+    def summary(self, input_shape: Any = None) -> None:
+        """Print the layers, output shapes and parameter counts (``chainrule.nn.summary``)."""
+        from .summary import summary
+        print(summary(self, input_shape))
+
+    def _repr_html_(self) -> str:
+        from .summary import summary
+        return summary(self).to_html()
+
     def extra_repr(self) -> str:
         return ""
 

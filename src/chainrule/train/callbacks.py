@@ -182,6 +182,16 @@ class History(Callback):
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
 
+    def plot(self, metrics: Any = None, path: Any = None) -> Any:
+        """One panel per metric over the epochs (:func:`chainrule.viz.plot_history`)."""
+        from ..viz import plot_history
+        return plot_history(self.history, path=path, metrics=metrics)
+
+    def _repr_png_(self) -> bytes | None:
+        """Jupyter shows a History as its plot (when matplotlib is installed)."""
+        from ..viz import figure_png
+        return figure_png(self.plot) if self.epoch else None
+
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``

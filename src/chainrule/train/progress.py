@@ -9,7 +9,9 @@ redrawn in place at most ten times a second, then replaced at the end of the epo
 
      57/57 [==============================] - 0.4s 7ms/step - loss: 0.2291 - accuracy: 0.9371 - val_loss: ...
 
-When the output is not a terminal (a log file, a pipe, a notebook capture) or with
+In a Jupyter notebook (``verbose=1``, printing to the default stdout) the bar is HTML updated
+in place, with a table of the epochs' metrics (:mod:`chainrule.train.notebook_progress`).
+When the output is not a terminal (a log file, a pipe) or with
 ``verbose=2``, one line per epoch: ``Epoch 3/30 - 0.4s - loss: 0.2291 - ...``.
 ``verbose=0`` prints nothing.
 """
@@ -63,6 +65,8 @@ class ProgressBar(Callback):
         self._file = file
         self.refresh_seconds = float(refresh_seconds)
         self._bar = False
+        self._notebook: Any = None
+        self._epoch = 0
         self._epochs = 0
         self._steps = 0
         self._start = 0.0
@@ -82,6 +86,11 @@ class ProgressBar(Callback):
         isatty = getattr(self.file, "isatty", None)
         self._bar = self.verbose == 1 and callable(isatty) and bool(isatty())
         self._epochs = self.trainer.epochs if self.trainer is not None else 0
+        self._notebook = None
+        if self.verbose == 1 and self._file is None:
+            from .notebook_progress import NotebookBar, in_notebook
+            if in_notebook():
+                self._notebook, self._bar = NotebookBar(self._epochs), False
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, float]) -> None:
         if not self.verbose:
@@ -90,11 +99,12 @@ class ProgressBar(Callback):
         self._last_draw = 0.0
         self._loss_sum, self._count = 0.0, 0
         self._steps = self.trainer.steps_per_epoch if self.trainer is not None else 0
+        self._epoch = epoch
         if self._bar:
             self._print(f"Epoch {epoch + 1}/{self._epochs}")
 
     def on_batch_end(self, batch: int, logs: dict[str, float]) -> None:
-        if not self._bar:
+        if not (self._bar or self._notebook):
             return
         size = int(logs.get("size", 1))
         self._loss_sum += logs.get("loss", 0.0) * size
@@ -107,6 +117,9 @@ class ProgressBar(Callback):
         elapsed = now - self._start
         eta = elapsed / done * max(self._steps - done, 0)
         loss = self._loss_sum / max(self._count, 1)
+        if self._notebook is not None:
+            self._notebook.batch(self._epoch, done, self._steps, eta, loss)
+            return
         self._print(f"\r{self._bar_text(done)} - ETA: {format_seconds(eta)} - loss: {loss:.4f}",
                     end="")
 
@@ -122,6 +135,9 @@ class ProgressBar(Callback):
         if not self.verbose:
             return
         elapsed = time.perf_counter() - self._start
+        if self._notebook is not None:
+            self._notebook.epoch_end(epoch, elapsed, logs)
+            return
         text = format_logs(logs)
         if self._bar:
             per_step = elapsed / max(self._steps, 1) * 1000
@@ -132,5 +148,8 @@ class ProgressBar(Callback):
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         stopped = self.trainer is not None and self.trainer.stopped_early
+        if self._notebook is not None:
+            self._notebook.finish(self.trainer.epoch if stopped else None)
+            return
         if self.verbose and stopped:
             self._print(f"Stopped early after epoch {self.trainer.epoch}.")

@@ -1,8 +1,10 @@
-"""Lazy matplotlib (Agg backend: files, no window) and saving figures."""
+"""Lazy matplotlib (Agg backend: files, no window; Jupyter keeps its inline backend) and
+saving figures."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def pyplot() -> Any:
@@ -11,7 +13,8 @@ def pyplot() -> Any:
         import matplotlib
     except ImportError:
         raise ImportError('chainrule.viz needs matplotlib: pip install "chainrule[viz]"') from None
-    matplotlib.use("Agg")
+    if not matplotlib.get_backend().startswith("module://"):  # keep Jupyter's inline backend
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
@@ -24,3 +27,15 @@ def finish(fig: Any, path: str | Path | None) -> Any:
         fig.savefig(Path(path), dpi=100, bbox_inches="tight")
     pyplot().close(fig)
     return fig
+
+
+def figure_png(draw: Callable[[], Any]) -> bytes | None:
+    """The PNG bytes of the figure ``draw()`` returns, for Jupyter's ``_repr_png_``;
+    None when matplotlib is not installed (Jupyter then shows the text repr)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return None
+    buf = io.BytesIO()
+    draw().savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    return buf.getvalue()
