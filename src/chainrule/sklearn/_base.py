@@ -182,15 +182,10 @@ class BaseMLP(BaseEstimator):
         schedule = self.learning_rate if self.solver in ("sgd", "momentum") else "constant"
         conv = SklearnConvergence(self, hp, n, 0.0 if full else 0.5 * decay, weights,
                                   validation, schedule)
-        fused = model.fused
-        model.fused = fused and not full  # full-batch: the penalty's gradient needs the graph
-        try:
-            train.fit(model, loss, opt, (X, data_targets), epochs=1 if incremental else
-                      hp["max_iter"], batch_size=batch, shuffle=self.shuffle and not full,
-                      seed=int(rng.randint(_SEED_BOUND)), verbose=0, metrics=None,
-                      callbacks=[conv])
-        finally:
-            model.fused = fused
+        train.fit(model, loss, opt, (X, data_targets), epochs=1 if incremental else
+                  hp["max_iter"], batch_size=batch, shuffle=self.shuffle and not full,
+                  seed=int(rng.randint(_SEED_BOUND)), verbose=0, metrics=None,
+                  callbacks=[conv])
         if split is not None and self._best_state is not None:
             model.load_state_dict(self._best_state)
         if not incremental and not conv.converged:
