@@ -51,7 +51,7 @@ def test_save_and_load_without_pickle(blobs, tmp_path):
     labels = np.array(["ant", "bee", "cat"])[y]
     clf = MLPClassifier(early_stopping=True, **FAST).fit(X, labels)
     path = save_estimator(clf, tmp_path / "clf")
-    assert {p.name for p in path.iterdir()} == {"config.json", "model.npz"}
+    assert {p.name for p in path.iterdir()} == {"config.json", "model.npz", "manifest.json"}
     meta = json.loads((path / "config.json").read_text())["metadata"]
     assert meta["estimator"] == "MLPClassifier" and meta["params"]["early_stopping"] is True
     back = load_estimator(path)

@@ -99,6 +99,10 @@ class Trainer:
                              f"got {clip_grad_norm!r}")
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.output_unit = output_unit_of(model, loss)
+        # targets are checked against the output unit only for chainrule's own losses: a
+        # custom loss may pack other columns (weights, masks) into its targets
+        own_loss = type(loss).__module__.startswith("chainrule.nn")
+        self._target_unit = self.output_unit if own_loss else "linear"
         self.metrics = resolve_metrics(metrics, self.output_unit)
         self.verbose = verbose
         self.seed = seed
@@ -137,14 +141,14 @@ class Trainer:
         if isinstance(data, DataLoader):
             if data.y is None:
                 raise ValueError("fit: train_data has no targets (its y is None)")
-            check_training_data(self.model, data.X, data.y, self.output_unit, "fit")
+            check_training_data(self.model, data.X, data.y, self._target_unit, "fit")
             return data
         X, y = split_data(data, "fit: train_data")
         if y is None:
             raise ValueError("fit: train_data has no targets (y is None)")
         X = as_input(X, self._dtype, "fit")
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
-        check_training_data(self.model, X, y, self.output_unit, "fit")
+        check_training_data(self.model, X, y, self._target_unit, "fit")
         return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=self.seed)
 
     def _val_arrays(self, data: DataLike) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +159,7 @@ class Trainer:
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
         if len(X) == 0:
             raise ValueError("fit: val_data has no rows")
-        check_training_data(self.model, X, y, self.output_unit, "fit (val_data)")
+        check_training_data(self.model, X, y, self._target_unit, "fit (val_data)")
         return X, y
 
     def log_keys(self) -> list[str]:
