@@ -153,15 +153,16 @@ def _prepared(make: Callable[[], Callable[[], object]]) -> Callable[[], object]:
 
 
 def _chainrule_runner(X: np.ndarray, y: np.ndarray, params: list[np.ndarray] | None = None,
-                      fused_step: bool = True):
-    """One epoch as ``fit`` runs it (`TrainStep`), or as the hand-written eager loop."""
+                      compiled: bool = True):
+    """One epoch as ``fit`` runs it (`TrainStep`, compiled), or as the hand-written eager
+    loop."""
     from chainrule import nn, optim
 
     model = _chainrule_model(initial_weights() if params is None else params)
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=LR)
 
-    if fused_step:
+    if compiled:
         from chainrule.train import TrainStep
 
         step = TrainStep(model, loss_fn, opt)
@@ -185,7 +186,7 @@ def run(quick: bool = False) -> dict[str, float]:
     fns = {
         "numpy": _prepared(lambda: (lambda w=initial_weights(): numpy_epoch(X, y, w))),
         "chainrule": _prepared(lambda: _chainrule_runner(X, y)[0]),
-        "chainrule eager": _prepared(lambda: _chainrule_runner(X, y, fused_step=False)[0]),
+        "chainrule eager": _prepared(lambda: _chainrule_runner(X, y, compiled=False)[0]),
     }
     torch_fn = torch_epoch_fn(X, y, initial_weights())
     if torch_fn is not None:

@@ -255,12 +255,12 @@ def test_leaf_grad_never_aliases_the_seed() -> None:
 def test_a_column_major_weight_gradient_is_its_own_array_kept_without_a_copy() -> None:
     """A column-major weight's gradient (Xᵀ G)ᵀ is made in an array of its own: kept as is."""
     rng = np.random.default_rng(0)
-    w = f64(np.asfortranarray(rng.normal(size=(3, 4))))
-    x = rng.normal(size=(5, 4))
+    w = f64(np.asfortranarray(rng.normal(size=(64, 80))))
+    x = rng.normal(size=(5, 80))
     ops.linear(x, w).sum().backward()
     g = w.grad.data
     assert g.flags.f_contiguous and g.base is None and g.flags.writeable
-    np.testing.assert_array_equal(g, (x.T @ np.ones((5, 3))).T)
+    np.testing.assert_array_equal(g, (x.T @ np.ones((5, 64))).T)
 
 
 def test_views_of_a_shared_or_read_only_array_are_copied_into_grad() -> None:

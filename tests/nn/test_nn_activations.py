@@ -33,6 +33,7 @@ ELEMENTWISE = [
     ("elu", lambda x: F.elu(x, 0.7), [0.0]),
     ("softplus", F.softplus, []),
     ("softplus_beta", lambda x: F.softplus(x, beta=2.5), []),
+    ("softsign", F.softsign, [0.0]),
     ("silu", F.silu, []),
     ("swish_beta", lambda x: F.swish(x, 1.7), []),
     ("gelu", F.gelu, []),
@@ -79,6 +80,7 @@ MODULES = {
     "piecewise_linear": nn.PiecewiseLinear(), "sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(),
     "relu": nn.ReLU(), "leaky_relu": nn.LeakyReLU(0.1), "prelu": nn.PReLU(),
     "elu": nn.ELU(), "softplus": nn.Softplus(), "softplus2": nn.Softplus(beta=2.0),
+    "softsign": nn.Softsign(),
     "silu": nn.SiLU(), "silu_learned": nn.SiLU(1.5, learn_beta=True), "gelu": nn.GELU(),
     "gelu_tanh": nn.GELU("tanh"), "softmax": nn.Softmax(), "log_softmax": nn.LogSoftmax(),
 }
@@ -161,6 +163,10 @@ def test_values_match_reference_formulas():
     np.testing.assert_allclose(F.gelu(z, "tanh").data, z * phi, atol=1e-3)
     np.testing.assert_allclose(F.elu(z, 2.0).data, np.where(z > 0, z, 2 * np.expm1(z)))
     np.testing.assert_allclose(F.leaky_relu(z, 0.1).data, np.where(z > 0, z, 0.1 * z))
+    np.testing.assert_allclose(F.softsign(z).data, z / (1 + np.abs(z)), rtol=1e-15)
+    t = cr.Tensor(z, requires_grad=True)
+    F.softsign(t).sum().backward()
+    np.testing.assert_allclose(t.grad.data, 1 / (1 + np.abs(z)) ** 2, rtol=1e-15)
     s = F.softmax(z.reshape(1, -1)).data
     np.testing.assert_allclose(s.sum(), 1.0)
 
@@ -171,7 +177,8 @@ def test_modules_call_their_function():
              (nn.GELU(), F.gelu), (nn.SiLU(), F.silu), (nn.Softplus(), F.softplus),
              (nn.Step(), F.step), (nn.Sign(), F.sign), (nn.PiecewiseLinear(), F.piecewise_linear),
              (nn.ELU(), F.elu), (nn.LeakyReLU(), F.leaky_relu), (nn.Identity(), F.identity),
-             (nn.Softmax(), F.softmax), (nn.LogSoftmax(), F.log_softmax)]
+             (nn.Softmax(), F.softmax), (nn.LogSoftmax(), F.log_softmax),
+             (nn.Softsign(), F.softsign)]
     for module, fn in pairs:
         np.testing.assert_array_equal(module(z).data, fn(z).data)
 
@@ -203,7 +210,7 @@ def test_swish_is_silu():
 
 @pytest.mark.parametrize("name", ["identity", "linear", "step", "sign", "piecewise_linear",
                                   "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu",
-                                  "softplus", "silu", "swish", "gelu", "softmax",
+                                  "softplus", "softsign", "silu", "swish", "gelu", "softmax",
                                   "log_softmax"])
 def test_get_activation_by_name(name):
     m = nn.get_activation(name)

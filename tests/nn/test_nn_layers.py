@@ -24,17 +24,18 @@ def test_linear_gradients_check_in_float64():
                            rng.normal(size=3)])
 
 
-def test_linear_weight_is_column_major_and_its_gradient_follows_the_weight_layout():
-    lin = nn.Linear(5, 3, rng=0)
+def test_a_large_linear_weight_is_column_major_and_its_gradient_follows_its_layout():
+    assert not nn.Linear(5, 3, rng=0).weight.data.flags.f_contiguous  # small: row-major
+    lin = nn.Linear(80, 60, rng=0)
     w = lin.weight.data
-    assert w.shape == (3, 5) and w.flags.f_contiguous and not w.flags.c_contiguous
+    assert w.shape == (60, 80) and w.flags.f_contiguous and not w.flags.c_contiguous
     rng = np.random.default_rng(3)
-    lin.load_state_dict({"weight": rng.normal(size=(3, 5)).astype(np.float32),
-                         "bias": np.zeros(3, np.float32)})
+    lin.load_state_dict({"weight": rng.normal(size=(60, 80)).astype(np.float32),
+                         "bias": np.zeros(60, np.float32)})
     assert lin.weight.data is w and w.flags.f_contiguous  # copied in place, layout kept
     assert lin.astype("float64").weight.data.flags.f_contiguous
-    x = rng.normal(size=(4, 5))
-    g = rng.normal(size=(4, 3))
+    x = rng.normal(size=(4, 80))
+    g = rng.normal(size=(4, 60))
     out = lin(x)
     out.backward(g)
     gw = lin.weight.grad.data

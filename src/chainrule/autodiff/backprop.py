@@ -227,15 +227,16 @@ def store_leaf_grads(leaves: list[Tensor], grads: list[Any], graph_path: bool = 
     given: set[int] = set()
     out = []
     for leaf, g in zip(leaves, grads):
-        if (not graph_path and leaf.grad is None and type(g) is np.ndarray
-                and g.base is None and g.flags.writeable and g is not seed
-                and g.dtype is leaf.data.dtype and id(g) not in given):
+        if (leaf._grad is None and type(g) is np.ndarray and g.base is None
+                and g is not seed and not graph_path and g.dtype is leaf.data.dtype
+                and id(g) not in given and g.flags.writeable):
             given.add(id(g))  # the common case: a fresh array, kept as is
-            leaf.grad = wrap_array(g)
-        else:
-            _accumulate_leaf(leaf, g, graph_path, given)
-        grad = leaf.grad
-        out.append(grad.data if type(grad) is Tensor else grad)
+            leaf._grad = wrap_array(g)
+            out.append(g)
+            continue
+        _accumulate_leaf(leaf, g, graph_path, given)
+        grad = leaf._grad
+        out.append(grad.data if isinstance(grad, Tensor) else grad)
     return out
 
 

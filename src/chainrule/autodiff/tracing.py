@@ -97,6 +97,7 @@ class Tracer:
         self.guarded: set[int] = set()
         self.ops: list[tuple[Any, list[Any], dict[str, Any], Any]] = []
         self.n = 0
+        self.n_inputs = len(inputs)
         for a in inputs:  # slots 0 .. len(inputs) - 1
             self.new_slot(a)
         self.result: Any = None  # the template of the traced call's result
@@ -120,7 +121,7 @@ class Tracer:
         if isinstance(v, _ARRAYS):
             s = self.slots.get(id(v))
             return self.const(v) if s is None else s
-        if type(v) is Tensor:
+        if isinstance(v, Tensor):
             s = self.slots.get(id(v.data))
             if s is not None and s not in self.consts:
                 return ("tensor", s)
@@ -160,7 +161,7 @@ class Tracer:
         """``apply`` ran ``prim.impl(*vals, **params)``; ``vals`` are ``args`` as arrays,
         after ``apply``'s conversions, which are recorded first."""
         for a, v in zip(args, vals):
-            if type(a) is Tensor:
+            if isinstance(a, Tensor):
                 if id(a.data) not in self.slots:
                     self.guard(a)
                 a = a.data
@@ -171,6 +172,11 @@ class Tracer:
             self.record(prim.impl, (vals,), params, out)
         else:
             self.record(prim.impl, vals, params, out)
+
+    def stale(self) -> bool:
+        """Whether a parameter's array was replaced, or its requires_grad changed."""
+        return any(t.data is not data or t.requires_grad is not requires_grad
+                   for t, data, requires_grad in self.guards)
 
     def signature(self) -> list[Any]:
         """The program without its constants' values (compared between two traces)."""
@@ -194,63 +200,51 @@ def _convert(a: Any, dtype: Any) -> Any:
     return _raw(a) if dtype is None else a.astype(dtype)
 
 
-def _builder(t: Any) -> Callable[[list[Any]], Any]:
-    if type(t) is int:
-        return lambda env: env[t]
-    if t[0] == "tensor":
-        s = t[1]
-        return lambda env: wrap_array(env[s])
-    kind, parts = t[0], [_builder(x) for x in t[1]]
-    return lambda env: kind(p(env) for p in parts)
+_STALE = object()  # what a replay returns when a guard fails
 
 
 class Program:
-    """A trace made runnable: constants in their slots, each op's argument getter."""
+    """A trace made runnable: one generated Python function that calls the recorded
+    functions in order on local variables (``source`` shows it), checking the guards
+    first. Slots are locals ``s<n>``, constants ``c<n>``, functions ``f<n>``."""
 
     def __init__(self, tracer: Tracer) -> None:
-        self.env: list[Any] = [None] * tracer.n
-        for s, v in tracer.consts.items():
-            self.env[s] = v
-        self.guards = tracer.guards
-        self.ops = []
-        for fn, ins, kw, out in tracer.ops:
-            if all(type(t) is int for t in ins) and all(type(t) is int for t in kw.values()):
-                static = {k: tracer.consts[t] for k, t in kw.items() if t in tracer.consts}
-                dynamic = [(k, t) for k, t in kw.items() if t not in tracer.consts]
-                self.ops.append((fn, tuple(ins), static, dynamic or None, None, out))
-            else:
-                get_args = [_builder(t) for t in ins]
-                get_kw = [(k, _builder(t)) for k, t in kw.items()]
-                self.ops.append((fn, (), {}, None, (get_args, get_kw), out))
-        self.result = _builder(tracer.result)
+        names: dict[str, Any] = {"wrap": wrap_array, "STALE": _STALE}
+        consts = tracer.consts
 
-    def valid(self) -> bool:
-        for t, data, requires_grad in self.guards:
-            if t.data is not data or t.requires_grad is not requires_grad:
-                return False
-        return True
+        def expr(t: Any) -> str:
+            if type(t) is int:
+                if t in consts:
+                    names[f"c{t}"] = consts[t]
+                    return f"c{t}"
+                return f"s{t}"
+            if t[0] == "tensor":
+                return f"wrap({expr(t[1])})"
+            items = ", ".join(expr(x) for x in t[1])
+            return f"[{items}]" if t[0] is list else f"({items},)"
 
-    def run(self, inputs: list[Any]) -> Any:
-        env = self.env
-        env[:len(inputs)] = inputs
-        for fn, ins, kw, dynamic, general, out in self.ops:
-            if general is not None:
-                get_args, get_kw = general
-                r = fn(*[g(env) for g in get_args], **{k: g(env) for k, g in get_kw})
-            elif dynamic is not None:
-                r = fn(*[env[i] for i in ins], **kw, **{k: env[s] for k, s in dynamic})
-            elif kw:
-                r = fn(*[env[i] for i in ins], **kw)
-            else:
-                r = fn(*[env[i] for i in ins])
+        lines = []
+        for i, (t, data, requires_grad) in enumerate(tracer.guards):
+            names[f"g{i}"], names[f"d{i}"] = t, data
+            lines.append(f"if g{i}.data is not d{i} or g{i}.requires_grad is not "
+                         f"{requires_grad}: return STALE")
+        for i, (fn, ins, kw, out) in enumerate(tracer.ops):
+            names[f"f{i}"] = fn
+            args = [expr(t) for t in ins] + [f"{k}={expr(t)}" for k, t in kw.items()]
+            call = f"f{i}({', '.join(args)})"
+            name = getattr(fn, "__qualname__", type(fn).__name__).replace("<locals>.", "")
             if out is None:
-                continue
-            if type(out) is int:
-                env[out] = r
+                lines.append(f"{call}  # {name}")
+            elif type(out) is int:
+                lines.append(f"s{out} = {call}  # {name}")
             else:
-                for i, s in out:
-                    env[s] = r[i]
-        return self.result(env)
+                lines.append(f"r = {call}  # {name}")
+                lines += [f"s{slot} = r[{j}]" for j, slot in out]
+        lines.append(f"return {expr(tracer.result)}")
+        params = ", ".join(f"s{i}" for i in range(tracer.n_inputs))
+        self.source = f"def replay({params}):\n" + "".join(f"    {x}\n" for x in lines)
+        exec(self.source, names)  # noqa: S102 (code generated from the trace above)
+        self.run = names["replay"]
 
 
 class Compiled:
@@ -294,13 +288,16 @@ class Compiled:
         key, inputs = found
         entry = self.programs.get(key)
         if type(entry) is Program:
-            if entry.valid():
+            out = entry.run(*inputs)
+            if out is not _STALE:
                 self.fallback = None
-                return entry.run(inputs)
+                return out
             entry = None  # a parameter was replaced: trace again
         if type(entry) is str:
             self.fallback = entry
             return self.fn(*args)
+        if entry is not None and entry.stale():
+            entry = None  # the first trace is out of date: it is not compared
         return self._trace(key, args, inputs, entry)
 
     def _trace(self, key: Any, args: tuple, inputs: list[Any], first: Tracer | None) -> Any:

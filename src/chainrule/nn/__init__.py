@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from . import functional, init
 from .activations import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, PiecewiseLinear, PReLU,
-                          ReLU, Sigmoid, Sign, SiLU, Softmax, Softplus, Step, Swish, Tanh,
-                          get_activation)
+                          ReLU, Sigmoid, Sign, SiLU, Softmax, Softplus, Softsign, Step, Swish,
+                          Tanh, get_activation)
 from .layers import Dropout, Linear, Maxout, Sequential
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MAELoss,
                      MSELoss, NLLLoss, default_loss, l1_penalty, l2_penalty)
@@ -21,6 +21,6 @@ __all__ = [
     "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear",
     "LogSoftmax", "MAELoss", "MLP", "MSELoss", "Maxout", "Module", "NLLLoss", "PReLU",
     "Parameter", "PiecewiseLinear", "ReLU", "Sequential", "SiLU", "Sigmoid", "Sign",
-    "Softmax", "Softplus", "Step", "Swish", "Tanh", "default_loss", "from_config",
+    "Softmax", "Softplus", "Softsign", "Step", "Swish", "Tanh", "default_loss", "from_config",
     "functional", "get_activation", "init", "l1_penalty", "l2_penalty", "register_module",
 ]

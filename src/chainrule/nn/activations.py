@@ -72,6 +72,14 @@ class Tanh(_Activation):
 
 
 @register_module
+class Softsign(_Activation):
+    """z / (1 + |z|), a tanh with polynomial tails."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softsign(x)
+
+
+@register_module
 class ReLU(_Activation):
     """max(z, 0); derivative 0 at 0."""
 
@@ -247,7 +255,7 @@ ACTIVATIONS: dict[str, type[Module]] = {
     "identity": Identity, "linear": Identity, "step": Step, "sign": Sign,
     "piecewise_linear": PiecewiseLinear, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU,
     "leaky_relu": LeakyReLU, "prelu": PReLU, "elu": ELU, "softplus": Softplus,
-    "silu": SiLU, "swish": SiLU, "gelu": GELU, "softmax": Softmax, "log_softmax": LogSoftmax,
+    "softsign": Softsign, "silu": SiLU, "swish": SiLU, "gelu": GELU, "softmax": Softmax, "log_softmax": LogSoftmax,
 }
 
 
@@ -267,6 +275,7 @@ def get_activation(name_or_module: str | Module) -> Module:
 
 __all__ = [
     "ACTIVATIONS", "ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "PReLU",
-    "PiecewiseLinear", "ReLU", "SiLU", "Sigmoid", "Sign", "Softmax", "Softplus", "Step",
+    "PiecewiseLinear", "ReLU", "SiLU", "Sigmoid", "Sign", "Softmax", "Softplus", "Softsign",
+    "Step",
     "Swish", "Tanh", "get_activation",
 ]

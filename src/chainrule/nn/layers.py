@@ -61,6 +61,10 @@ class Sequential(Module):
         return cls(*[from_config(c) for c in config.get("layers", [])])
 
 
+COLUMN_MAJOR_FROM = 4096
+"""Weights with at least this many entries are stored column-major."""
+
+
 def _positive_int(value: Any, what: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{where}: {what} must be a positive int, got {value!r}")
@@ -95,10 +99,13 @@ class _Affine(Module):
         b_init = get_initializer(self.bias_init, where)
         gen = as_generator(rng, where)
         self.seed = _seed_of(rng)
-        # column-major (rows, in): x Wᵀ and the gradient (Xᵀ G)ᵀ are the faster BLAS
-        # products, and the gradient comes out in the weight's own layout
-        self.weight = Parameter(np.asfortranarray(w_init((rows, self.in_features), gen,
-                                                         dtype=self.dtype)), dtype=self.dtype)
+        # a large weight is column-major (rows, in): x Wᵀ and the gradient (Xᵀ G)ᵀ are the
+        # faster BLAS products, and the gradient comes out in the weight's own layout; a
+        # small one stays row-major, where Gᵀ X needs no out= (benchmarks/RESULTS.md)
+        w = w_init((rows, self.in_features), gen, dtype=self.dtype)
+        if w.size >= COLUMN_MAJOR_FROM:
+            w = np.asfortranarray(w)
+        self.weight = Parameter(w, dtype=self.dtype)
         self.bias = Parameter(b_init((rows,), gen, dtype=self.dtype),
                               dtype=self.dtype) if bias else None
 
@@ -155,9 +162,10 @@ class Linear(_Affine):
     initialiser callable is recorded as ``None`` in ``get_config()`` (the weights
     themselves travel in ``state_dict()``).
 
-    ``weight`` has shape (out_features, in_features) and is stored column-major (in memory
-    it is the (in, out) matrix), so that ``x @ weight.T`` and the weight gradient
-    (Xᵀ G)ᵀ are the faster OpenBLAS products; the gradient has the weight's layout.
+    ``weight`` has shape (out_features, in_features); from `COLUMN_MAJOR_FROM` entries it
+    is stored column-major (in memory it is the (in, out) matrix), so that
+    ``x @ weight.T`` and the weight gradient (Xᵀ G)ᵀ are the faster OpenBLAS products;
+    the gradient always has the weight's layout.
     Values and shapes are unaffected; only code that needs a flat *view* of the weight
     should use ``weight.data.reshape(-1, order="A")`` or index it by (row, column).
     """

@@ -184,6 +184,13 @@ class Optimizer:
         out = []
         checked = self.check_finite
         it = iter(grads)
+        if not checked:  # the common case: one comprehension per group, then the checks
+            for group in self.param_groups:
+                out.append([(p, g) for p, g in zip(group["params"], it) if g is not None])
+            if all(type(g) is np.ndarray and g.dtype is p.data.dtype and g.shape == p.data.shape
+                   for pairs in out for p, g in pairs):
+                return out
+            out, it = [], iter(grads)
         index = 0
         for group in self.param_groups:
             pairs = []

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ._blas import MIN_SIZE, axpy
+from ..extend import constant_for
 from .optimizer import Optimizer, check_bool, check_number
 
 
@@ -63,14 +64,11 @@ class SGD(Optimizer):
         # product as with the Python float (which NumPy converts to that dtype), without
         # NumPy's slower path for Python scalars
         lr = hyper["lr"]
-        lr_d = None
         for p, g in pairs:
             pd = p.data
             if pd.size >= MIN_SIZE and axpy(pd, -lr, g):  # a large array: one BLAS pass
                 continue
-            if lr_d is None or lr_d.dtype is not pd.dtype:
-                lr_d = np.array(lr, dtype=pd.dtype)
-            pd -= lr_d * g
+            pd -= constant_for(lr, pd) * g
 
     def _optional_state_keys(self) -> set[str]:
         return {"momentum_buffer"}

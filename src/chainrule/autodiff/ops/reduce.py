@@ -29,9 +29,17 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 
 def _expand_back(g, x, axis, keepdims):
-    """Reshape a reduced cotangent to keepdims form and broadcast it to ``x``'s shape."""
-    if not keepdims:
+    """Reshape a reduced cotangent to keepdims form and broadcast it to ``x``'s shape.
+
+    On arrays the broadcast is written out into a fresh array (``np.broadcast_to``'s
+    Python layer costs more than the copy at the sizes reductions see in training, and
+    a fresh array can become a leaf's ``.grad`` without another copy)."""
+    if not keepdims and axis is not None:
         g = reshape_p(g, shape=keepdims_shape(x.shape, axis))
+    if type(x) is np.ndarray and not isinstance(g, Tensor):
+        out = np.empty(x.shape, g.dtype)
+        np.copyto(out, g)
+        return out
     return broadcast_to_p(g, shape=x.shape)
 
 

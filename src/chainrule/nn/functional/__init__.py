@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .activations import (dropout, dropout_mask, elu, erf, erfc, gelu, identity, leaky_relu,
                           linear, log_softmax, maxout, piecewise_linear, prelu, relu, sigmoid,
-                          sign, silu, softmax, softplus, step, swish, tanh)
+                          sign, silu, softmax, softplus, softsign, step, swish, tanh)
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                      huber_loss, l1_loss, l1_penalty, l2_penalty, mae_loss, mse_loss,
                      nll_loss)
@@ -17,5 +17,5 @@ __all__ = [
     "dropout_mask", "elu", "erf", "erfc", "gelu", "huber_loss", "identity", "l1_loss", "l1_penalty",
     "l2_penalty", "leaky_relu", "linear", "log_softmax", "mae_loss", "maxout", "mse_loss",
     "nll_loss", "piecewise_linear", "prelu", "relu", "sigmoid", "sign", "silu", "softmax",
-    "softplus", "step", "swish", "tanh",
+    "softplus", "softsign", "step", "swish", "tanh",
 ]

@@ -98,6 +98,12 @@ def prelu(x: Any, weight: Any) -> Tensor:
     return where(x > 0, x, x * weight)
 
 
+def softsign(x: Any) -> Tensor:
+    """z / (1 + |z|); softsign' = 1 / (1 + |z|)^2 (1 at 0)."""
+    x = as_tensor(x)
+    return x / (abs(x) + 1.0)
+
+
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """z for z > 0, alpha (e^z - 1) otherwise (expm1: exact near 0, finite at +1000)."""
     x = as_tensor(x)
@@ -213,5 +219,5 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator | No
 __all__ = [
     "dropout", "dropout_mask", "elu", "erf", "erfc", "gelu", "identity", "leaky_relu", "linear",
     "log_softmax", "maxout", "piecewise_linear", "prelu", "relu", "sigmoid", "sign", "silu",
-    "softmax", "softplus", "step", "swish", "tanh",
+    "softmax", "softplus", "softsign", "step", "swish", "tanh",
 ]
