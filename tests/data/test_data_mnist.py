@@ -310,3 +310,64 @@ def test_mnist_downloads_into_cache_once(server, real_dir, tmp_path):
     again = mnist(split="test", mirrors=[url], progress=False)
     assert len(RangeHandler.log) == requests  # served from the cache
     np.testing.assert_array_equal(again.X, test.X)
+
+
+def _fake_collection(name, payloads):
+    """An IdxCollection whose published files are ``payloads`` (name -> bytes)."""
+    import hashlib
+
+    files = {key: RemoteFile(fname, len(data), hashlib.sha256(data).hexdigest(), "")
+             for key, (fname, data) in payloads.items()}
+    return mnist_module.IdxCollection(name=name, folders=(name,), mirrors=(), files=files,
+                                      class_names=("a", "b"), sizes={"test": 1},
+                                      description=name)
+
+
+@pytest.fixture
+def twin_collections(monkeypatch):
+    """Two collections whose files share their names (as MNIST and Fashion-MNIST do)."""
+    alpha = _fake_collection("alpha", {"test-labels": ("labels.gz", b"alpha labels")})
+    beta = _fake_collection("beta", {"test-labels": ("labels.gz", b"beta  labels!")})
+    monkeypatch.setattr(mnist_module, "KNOWN_COLLECTIONS", (alpha, beta))
+    return alpha, beta
+
+
+def test_the_other_datasets_file_is_named_and_never_called_corrupt(tmp_path, twin_collections):
+    alpha, beta = twin_collections
+    (tmp_path / "labels.gz").write_bytes(b"alpha labels")
+    before = (tmp_path / "labels.gz").read_bytes()
+    with pytest.raises(ChecksumError) as info:
+        mnist_module.locate_files(beta, ["test-labels"], data_dir=tmp_path)
+    message = str(info.value)
+    assert "is the alpha file labels.gz" in message and "not the beta file labels.gz" in message
+    assert "alpha and beta use the same file names" in message
+    assert "keep it" in message and "'beta' subfolder" in message
+    assert "Delete" not in message and "corrupt" not in message
+    assert (tmp_path / "labels.gz").read_bytes() == before
+
+
+def test_the_right_file_in_a_subfolder_wins_over_the_other_datasets(tmp_path, twin_collections):
+    alpha, beta = twin_collections
+    (tmp_path / "labels.gz").write_bytes(b"alpha labels")
+    (tmp_path / "beta").mkdir()
+    (tmp_path / "beta" / "labels.gz").write_bytes(b"beta  labels!")
+    found = mnist_module.locate_files(beta, ["test-labels"], data_dir=tmp_path)
+    assert found["test-labels"] == tmp_path / "beta" / "labels.gz"
+    found = mnist_module.locate_files(alpha, ["test-labels"], data_dir=tmp_path)
+    assert found["test-labels"] == tmp_path / "labels.gz"
+
+
+def test_a_corrupt_file_is_still_called_corrupt(tmp_path, twin_collections):
+    _, beta = twin_collections
+    (tmp_path / "labels.gz").write_bytes(b"beta  labelz!")
+    with pytest.raises(ChecksumError, match="does not match .* the file is corrupt. Delete"):
+        mnist_module.locate_files(beta, ["test-labels"], data_dir=tmp_path)
+
+
+def test_fashion_mnist_from_an_mnist_folder_says_which_dataset_the_file_is(real_dir):
+    with pytest.raises(ChecksumError) as info:
+        fashion_mnist(split="test", data_dir=real_dir)
+    message = str(info.value)
+    assert "is the mnist file t10k-" in message and "not the fashion-mnist file" in message
+    assert "mnist and fashion-mnist use the same file names" in message
+    assert "Delete" not in message and "keep it" in message

@@ -142,3 +142,13 @@ def test_missing_and_extra_values_are_reported():
 def test_parse_rejects_non_strings():
     with pytest.raises(TypeError):
         parse(3)
+
+
+@pytest.mark.parametrize("text", ["x+" * 200_000 + "x", "a" * 1_000_000,
+                                  "(" * 10_000 + "x" + ")" * 10_000])
+def test_a_huge_expression_is_refused_echoing_at_most_a_short_excerpt(text):
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    line = info.value.one_line()
+    assert "longer than 500 characters" in line and len(line) < 200
+    assert all(len(row) < 200 for row in str(info.value).splitlines())

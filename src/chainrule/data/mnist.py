@@ -132,6 +132,9 @@ FASHION_MNIST = IdxCollection(
     description="Fashion-MNIST clothing images, 28x28 grey, 60,000 train + 10,000 test",
 )
 
+#: every collection a file can be recognised as (see `identify_file`)
+KNOWN_COLLECTIONS: tuple[IdxCollection, ...] = (MNIST, FASHION_MNIST)
+
 
 def default_cache_dir() -> Path:
     """``$CHAINRULE_CACHE``, else ``$XDG_CACHE_HOME/chainrule``, else ``~/.cache/chainrule``."""
@@ -151,21 +154,48 @@ def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def identify_file(path: str | os.PathLike[str]) -> tuple[str, RemoteFile] | None:
+    """(dataset name, published file) that ``path`` is, by size then SHA-256, among every
+    collection chainrule knows (MNIST and Fashion-MNIST share their file names); None for a
+    file that is none of them."""
+    size = Path(path).stat().st_size
+    same_size = [(c.name, r) for c in KNOWN_COLLECTIONS for r in c.files.values()
+                 if r.size == size]
+    if not same_size:
+        return None
+    digest = sha256_file(path)
+    return next(((name, r) for name, r in same_size if r.sha256 == digest), None)
+
+
 def verify_file(path: str | os.PathLike[str], remote: RemoteFile, dataset: str = "") -> None:
     """Raise `ChecksumError` naming the file unless its size and SHA-256 match ``remote``
-    (``dataset``, e.g. "mnist", is named in the message)."""
+    (``dataset``, e.g. "mnist", is named in the message). A file that is another published
+    file (the Fashion-MNIST file of the same name in an MNIST folder) is named as such, and
+    kept: the message points to another folder instead."""
     path = Path(path)
     what = f"{dataset} file {remote.name}" if dataset else remote.name
     size = path.stat().st_size
+    actual = sha256_file(path) if size == remote.size else None
+    if actual == remote.sha256:
+        return
+    known = identify_file(path)
+    if known is not None:
+        other, file = known
+        folder = dataset or "dataset"
+        why = ("a renamed copy" if other == dataset else
+               f"{other} and {folder} use the same file names")
+        raise ChecksumError(
+            f"{path} is the {other} file {file.name} (its size and SHA-256 match the published "
+            f"ones), not the {what} ({why}). The file is fine, keep it; give a folder that "
+            f"holds the {folder} files instead (data_dir / --data-dir or CHAINRULE_DATA, or a "
+            f"'{folder}' subfolder of it), or none to download them into the cache.")
     advice = (f"Delete {path} and download it again (or point data_dir / CHAINRULE_DATA at a "
               f"good copy)")
     if size != remote.size:
         raise ChecksumError(f"{path}: {size} bytes, but the published {what} has "
                             f"{remote.size}; the file is partial or wrong. {advice}.")
-    actual = sha256_file(path)
-    if actual != remote.sha256:
-        raise ChecksumError(f"{path}: SHA-256 {actual} does not match the published "
-                            f"{remote.sha256} for {what}; the file is corrupt. {advice}.")
+    raise ChecksumError(f"{path}: SHA-256 {actual} does not match the published "
+                        f"{remote.sha256} for {what}; the file is corrupt. {advice}.")
 
 
 @contextmanager
@@ -268,6 +298,26 @@ def _candidates(root: Path, collection: IdxCollection) -> list[Path]:
     return [root] + [root / sub for sub in collection.folders]
 
 
+def _first_verified(search: list[list[Path]], remote: RemoteFile, dataset: str) -> Path:
+    """The first copy of ``remote`` in the search folders that verifies; when none does,
+    the error of the first one (a folder may hold the other dataset's file of that name
+    while its subfolder holds the right one)."""
+    first: ChecksumError | None = None
+    for folders in search:
+        for folder in folders:
+            path = folder / remote.name
+            if not path.is_file():
+                continue
+            try:
+                verify_file(path, remote, dataset)
+                return path
+            except ChecksumError as exc:
+                first = first or exc
+    if first is None:
+        raise FileNotFoundError(f"{dataset}: {remote.name} not found")
+    raise first
+
+
 def _find(folders: list[Path], remote: RemoteFile) -> Path | None:
     for folder in folders:
         if (folder / remote.name).is_file():
@@ -318,7 +368,7 @@ def locate_files(collection: IdxCollection, keys: Sequence[str], *,
             path = download_file([m + remote.name for m in (mirrors or collection.mirrors)],
                                  target, remote, progress=progress)  # verified inside
         else:
-            verify_file(path, remote, collection.name)
+            path = _first_verified(search, remote, collection.name)
         found[key] = path
     return found
 

@@ -60,8 +60,11 @@ class ExpressionError(ValueError):
         super().__init__(f"{self.one_line()}\n{self.pointer()}")
 
     def one_line(self) -> str:
-        """The message, the column and the offending text on one line."""
+        """The message, the column and the offending text (at most 40 characters of it) on
+        one line."""
         part = self.text[self.col:self.end]
+        if len(part) > 40:
+            part = part[:40] + "…"
         where = f"at column {self.col + 1}"
         return f"{self.message} ({where}: {part!r})" if part else f"{self.message} ({where})"
 
