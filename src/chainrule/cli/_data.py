@@ -72,7 +72,7 @@ def check_csv_identity(recorded: dict[str, Any] | None, path: str, doing: str,
     if not where.is_file():
         raise ValueError(f"cannot {doing}: its CSV {where} no longer exists; {override}")
     if file_sha256(where) != recorded["sha256"]:
-        rows = len(read_table(where)[1])
+        rows = len(read_csv_table(where)[1])
         raise ValueError(f"cannot {doing}: its CSV {where} has changed since training (it "
                          f"had {recorded.get('rows', '?')} rows used for training and a "
                          f"different SHA-256; it now has {rows} rows); {override}")
@@ -104,8 +104,23 @@ def load_source(settings: dict[str, Any]) -> Dataset | DatasetSplits:
     """The dataset named by ``settings["dataset"]`` or read from ``settings["csv"]``."""
     try:
         return _load_source(settings)
+    except UnicodeDecodeError as exc:
+        raise _not_text(settings["csv"], exc) from None
     except ValueError as exc:
         raise ValueError(in_flags(str(exc))) from None
+
+
+def _not_text(path: Any, exc: UnicodeDecodeError) -> ValueError:
+    return ValueError(f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at "
+                      f"offset {exc.start}); save the table as UTF-8 CSV")
+
+
+def read_csv_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """`read_table`, with a file that is not UTF-8 text named as such."""
+    try:
+        return read_table(path)
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, exc) from None
 
 
 def _csv_options(settings: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +259,7 @@ def read_features(path: str | Path, feature_names: Sequence[str], target: str | 
     rows are flagged in the mask. A missing target cell is always refused.
     """
     path = Path(path)
-    header, rows, lines = read_table(path)
+    header, rows, lines = read_csv_table(path)
     start = 1 if header[0] == "" else 0
     columns = header[start:]
     index = {c: i + start for i, c in enumerate(columns)}
