@@ -13,6 +13,7 @@ import numpy as np
 
 from ..data import (Dataset, DatasetSplits, Standardizer, dataset_info, load_csv)
 from ..data.csv import NA_VALUES, read_table
+from ._errors import clip as _clip
 
 RAW_PIXEL_SETS = ("mnist", "fashion-mnist")
 _NA = set(NA_VALUES)
@@ -241,8 +242,8 @@ def _missing(values: np.ndarray) -> np.ndarray:
 def _missing_error(path: Path, col: str, values: np.ndarray, lines: list[int], bad: np.ndarray,
                    hint: str) -> ValueError:
     i = int(np.flatnonzero(bad)[0])
-    return ValueError(f"{path}, line {lines[i]}, column {col!r}: missing value {_clip(values[i])!r} "
-                      f"({int(bad.sum())} in this column); {hint}")
+    return ValueError(f"{path}, line {lines[i]}, column {col!r}: missing value "
+                      f"{_clip(values[i])!r} ({int(bad.sum())} in this column); {hint}")
 
 
 def read_features(path: str | Path, feature_names: Sequence[str], target: str | None = None,
@@ -312,12 +313,6 @@ def read_features(path: str | Path, feature_names: Sequence[str], target: str | 
                                  "every row needs its target to be evaluated")
         y = _labels(path, target, raw, lines, class_names)
     return X, y, holes
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    """At most ``limit`` characters of a cell, as a plain str (never a NumPy repr)."""
-    text = str(text)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _short_list(items: Sequence[str], limit: int = 12) -> str:

@@ -114,15 +114,22 @@ def run_evaluate(args: argparse.Namespace) -> int:
             settings.update(dataset=args.dataset, csv=None, target=None)
         elif settings["csv"]:
             check_csv_identity(run.data.get("csv"), settings["csv"], "evaluate the run",
-                               f"pass --csv FILE to evaluate the run on other data")
+                               "pass --csv FILE to evaluate the run on other data")
         if args.data_dir:
             settings["data_dir"] = args.data_dir
-        data = prepare(settings, run.standardizer_state)
+        # another dataset is checked against the run before the run's standardiser is used
+        data = prepare({**settings, "standardize": False} if args.dataset else settings,
+                       None if args.dataset else run.standardizer_state)
         X, y = data.test
         source = f"the test split of {data.name}"
-        if data.task != info["task"] or data.class_names != info["class_names"]:
-            raise ValueError(f"{data.name} ({data.task}) does not match the run's task "
-                             f"({info['task']}, classes {info['class_names']})")
+        if data.task != info["task"] or data.class_names != info["class_names"] or \
+                data.feature_names != info["feature_names"]:
+            raise ValueError(f"{data.name} ({data.task}, {data.n_features} features) does not "
+                             f"match the run's task ({info['task']}, "
+                             f"{len(info['feature_names'])} features, classes "
+                             f"{info['class_names']})")
+        if args.dataset:
+            X = _standardize(run, X)
     _check_width(model, X, source)
     _, text, _ = test_report(model, X, y, info["task"], info["class_names"])
     print(f"Run {run.path} on {source}")
@@ -139,9 +146,9 @@ def run_predict(args: argparse.Namespace) -> int:
     model = run.load_model()
     info = run.data
     X, _, holes = read_features(args.csv, info["feature_names"], missing=args.missing)
+    X = _standardize(run, _impute(run, X, holes, args.missing))
     if args.missing != "skip":
         holes[:] = False
-    X = _standardize(run, _impute(run, X, holes, args.missing))
     _check_width(model, X, args.csv)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

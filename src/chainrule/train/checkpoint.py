@@ -141,7 +141,7 @@ def check_weights_file(path: Path, expected: Mapping[str, tuple[int, ...]]) -> N
         missing = sorted(set(expected) - set(declared))[:5]
         extra = sorted(set(declared) - set(expected))[:5]
         raise ValueError(f"{path}: its arrays do not match the model config (missing "
-                         f"{missing}, unexpected {extra})")
+                         f"{missing}, extra {extra})")
     for name, shape in expected.items():
         if declared[name][0] != tuple(shape):
             raise ValueError(f"{path}: array {name!r} is declared with shape "
