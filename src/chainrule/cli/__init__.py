@@ -9,19 +9,28 @@
     chainrule export RUN --onnx FILE        the run's model as an ONNX graph
     chainrule sweep DIR --grid lr=0.01,0.1  hyperparameter sweep (report: sweep report DIR)
 
-Bad input ends with one line ``chainrule: error: ...`` on stderr and a non-zero exit code
-(2 for command-line usage errors, 1 for everything else); ``--traceback`` shows the full
-Python traceback instead.
+Every sub-command reports an error the same way: one line ``chainrule: error: ...`` on
+stderr, quoting at most a few hundred characters of the input, and an exit code:
+
+    0    success
+    1    the command failed: bad data, files or run folders, a failed gradient check, ...
+    2    the command line is wrong: an unknown option, a bad option value or expression
+    130  interrupted (Ctrl-C); ``chainrule train`` says how to resume
+
+``--traceback`` shows the full Python traceback instead.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import NoReturn, Sequence
 
 from . import (datasets_cmd, evaluate_cmd, explain_cmd, export_cmd, gradcheck_cmd, playground_cmd,
                sweep_cmd, train_cmd)
+
+from ._errors import one_line, report
 
 _SUBCOMMANDS = (train_cmd, evaluate_cmd, datasets_cmd, explain_cmd, gradcheck_cmd, export_cmd,
                 sweep_cmd, playground_cmd)
@@ -31,7 +40,7 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse with one-line errors: ``chainrule: error: <what> (see 'PROG --help')``."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"chainrule: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"chainrule: error: {one_line(message)} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> ArgumentParser:
@@ -47,12 +56,19 @@ def build_parser() -> ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _SUBCOMMANDS:
         module.register(sub)
+    for name in ("explain", "gradcheck"):  # an expression may start with "-": "-x"
+        if name in sub.choices:
+            sub.choices[name]._negative_number_matcher = _NOT_AN_OPTION
     return parser
 
 
+# After the options of explain/gradcheck are matched, anything else that starts with a
+# single "-" is an expression ("-x", "-y*log(p)"), not an unknown option.
+_NOT_AN_OPTION = re.compile(r"^-(?!-)")
+
+
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text
+    return one_line(str(exc)) or type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,14 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, OSError, ImportError, TrainingDivergedError) as exc:
         if args.traceback:
             raise
-        print(f"chainrule: error: {_one_line(exc)}", file=sys.stderr)
-        return 1
+        return report(_one_line(exc), 1)
+    except MemoryError:
+        if args.traceback:
+            raise
+        return report("not enough memory for this command (a smaller --hidden or "
+                      "--batch-size may fit)", 1)
     except Exception as exc:  # a bug, or an error a library raised that we did not expect
         if args.traceback:
             raise
-        print(f"chainrule: error: unexpected {type(exc).__name__}: {_one_line(exc)} "
-              f"(run with --traceback for details)", file=sys.stderr)
-        return 1
+        return report(f"internal error ({type(exc).__name__}): {_one_line(exc)} (run with "
+                      f"--traceback for details)", 1)
 
 
 __all__ = ["ArgumentParser", "build_parser", "main"]

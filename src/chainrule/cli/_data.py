@@ -2,7 +2,9 @@
 a CSV of new rows with the columns a trained run expects."""
 from __future__ import annotations
 
+import hashlib
 import inspect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -10,10 +12,15 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..data import (Dataset, DatasetSplits, Standardizer, dataset_info, load_csv)
-from ..data.csv import read_table
+from ..data.csv import NA_VALUES, read_table
+from ._errors import clip as _clip
 
 RAW_PIXEL_SETS = ("mnist", "fashion-mnist")
-_NA = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"}
+_NA = set(NA_VALUES)
+MISSING_HINT = {"predict": "use --missing skip (no prediction for that row) or --missing impute "
+                           "(the training mean)",
+                "evaluate": "use --missing drop (leave those rows out) or --missing impute "
+                            "(the training mean)"}
 
 
 @dataclass
@@ -38,12 +45,104 @@ class Prepared:
         return None if self.class_names is None else len(self.class_names)
 
 
+# ---------------------------------------------------------------- CSV identity
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def csv_identity(path: str | Path, rows: int) -> dict[str, Any]:
+    """What identifies the CSV a run was trained on: its absolute path, SHA-256, size and
+    the number of rows used."""
+    path = Path(path).resolve()
+    return {"path": str(path), "sha256": file_sha256(path), "bytes": path.stat().st_size,
+            "rows": int(rows)}
+
+
+def check_csv_identity(recorded: dict[str, Any] | None, path: str, doing: str,
+                       override: str) -> None:
+    """Refuse a CSV that is not the one the run recorded (moved, edited, or unrecorded).
+    ``doing``: what needs it ("evaluate the run"); ``override``: how to use other data."""
+    if not isinstance(recorded, dict) or not {"path", "sha256"} <= set(recorded):
+        raise ValueError(f"the run does not record the identity of its CSV {path!r}, so it "
+                         f"cannot be checked; {override}")
+    where = Path(recorded["path"])
+    if not where.is_file():
+        raise ValueError(f"cannot {doing}: its CSV {where} no longer exists; {override}")
+    if file_sha256(where) != recorded["sha256"]:
+        rows = len(read_csv_table(where)[1])
+        raise ValueError(f"cannot {doing}: its CSV {where} has changed since training (it "
+                         f"had {recorded.get('rows', '?')} rows used for training and a "
+                         f"different SHA-256; it now has {rows} rows); {override}")
+
+
+# The library's keyword arguments, as the command's flags say them.
+_FLAG_WORDS = (
+    (re.compile(r"missing='drop' or 'impute'"), "--missing drop or --missing impute"),
+    (re.compile(r"missing='(\w+)'"), r"--missing \1"),
+    (re.compile(r"\bin categorical="), "in --categorical"),
+    (re.compile(r"\bcategorical="), "--categorical"),
+    (re.compile(r"\bin na_values="), "in --na-values"),
+    (re.compile(r"\bna_values="), "--na-values"),
+    (re.compile(r"\bdrop= it"), "drop that column with --drop"),
+    (re.compile(r"\bmax_categories\b"), "--max-categories"),
+    (re.compile(r"weights_format='(\w+)'"), r"--weights-format \1"),
+    (re.compile(r"\bdata_dir="), "--data-dir"),
+)
+
+
+def in_flags(message: str) -> str:
+    """An error message of the library with its keyword arguments named as flags."""
+    for pattern, flag in _FLAG_WORDS:
+        message = pattern.sub(flag, message)
+    return message
+
+
 def load_source(settings: dict[str, Any]) -> Dataset | DatasetSplits:
     """The dataset named by ``settings["dataset"]`` or read from ``settings["csv"]``."""
+    try:
+        return _load_source(settings)
+    except UnicodeDecodeError as exc:
+        raise _not_text(settings["csv"], exc) from None
+    except ValueError as exc:
+        raise ValueError(in_flags(str(exc))) from None
+
+
+def _not_text(path: Any, exc: UnicodeDecodeError) -> ValueError:
+    return ValueError(f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at "
+                      f"offset {exc.start}); save the table as UTF-8 CSV")
+
+
+def read_csv_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """`read_table`, with a file that is not UTF-8 text named as such."""
+    try:
+        return read_table(path)
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, exc) from None
+
+
+def _csv_options(settings: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {"missing": settings.get("missing") or "error"}
+    if settings.get("na_values"):
+        options["na_values"] = (*NA_VALUES, *settings["na_values"])
+    for key in ("categorical", "drop"):
+        if settings.get(key):
+            options[key] = list(settings[key])
+    return options
+
+
+def _load_source(settings: dict[str, Any]) -> Dataset | DatasetSplits:
     if settings.get("csv"):
         if not settings.get("target"):
             raise ValueError("--csv needs --target COLUMN (the column to predict)")
-        return load_csv(settings["csv"], target=settings["target"])
+        return load_csv(settings["csv"], target=settings["target"], **_csv_options(settings))
+    if settings.get("missing") not in (None, "error") or any(
+            settings.get(k) for k in ("categorical", "drop", "na_values")):
+        raise ValueError("--missing, --categorical, --drop and --na-values apply to --csv files "
+                         "only")
     if settings.get("target"):
         raise ValueError("--target applies to --csv files only")
     info = dataset_info(settings["dataset"])
@@ -136,24 +235,32 @@ def _source_of(feature: str, columns: Sequence[str]) -> tuple[str, str | None]:
     return feature.split("=", 1)[0] if "=" in feature else feature, ""
 
 
-def _missing_check(path: Path, col: str, values: np.ndarray, lines: list[int]) -> None:
-    bad = np.flatnonzero(np.isin(values, list(_NA)))
-    if bad.size:
-        raise ValueError(f"{path}, line {lines[bad[0]]}, column {col!r}: missing value "
-                         f"{values[bad[0]]!r}; every feature needs a value")
+def _missing(values: np.ndarray) -> np.ndarray:
+    return np.isin(values, list(_NA))
+
+
+def _missing_error(path: Path, col: str, values: np.ndarray, lines: list[int], bad: np.ndarray,
+                   hint: str) -> ValueError:
+    i = int(np.flatnonzero(bad)[0])
+    return ValueError(f"{path}, line {lines[i]}, column {col!r}: missing value "
+                      f"{_clip(values[i])!r} ({int(bad.sum())} in this column); {hint}")
 
 
 def read_features(path: str | Path, feature_names: Sequence[str], target: str | None = None,
-                  class_names: Sequence[str] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray | None]:
+                  class_names: Sequence[str] | None = None, missing: str = "error",
+                  hint: str = MISSING_HINT["predict"]
+                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """``X`` with the run's features (in its order) from a CSV; ``y`` when ``target`` is a
-    column of the file (class indices via ``class_names``, or floats for regression).
+    column of the file (class indices via ``class_names``, or floats for regression); and a
+    boolean mask of the rows with a missing feature.
 
     A feature is a numeric column of that name, or ``column=category`` for a one-hot encoded
-    categorical column. Other columns are ignored.
+    categorical column. Other columns are ignored. ``missing="error"`` refuses a missing
+    feature cell (naming it, with ``hint``); otherwise such cells are NaN in ``X`` and their
+    rows are flagged in the mask. A missing target cell is always refused.
     """
     path = Path(path)
-    header, rows, lines = read_table(path)
+    header, rows, lines = read_csv_table(path)
     start = 1 if header[0] == "" else 0
     columns = header[start:]
     index = {c: i + start for i, c in enumerate(columns)}
@@ -161,41 +268,57 @@ def read_features(path: str | Path, feature_names: Sequence[str], target: str | 
     absent = sorted({col for col, _ in sources if col not in index})
     if absent:
         raise ValueError(f"{path}: missing column(s) {absent} that the model was trained on; "
-                         f"the file has {columns}")
+                         f"the file has {_short_list(columns)}")
     table = np.asarray(rows, dtype=object)
     X = np.empty((len(rows), len(feature_names)), dtype=np.float32)
+    holes = np.zeros(len(rows), dtype=bool)
     categories: dict[str, list[str]] = {}
     for j, (col, cat) in enumerate(sources):
         if cat is not None:
             categories.setdefault(col, []).append(cat)
     for j, (col, cat) in enumerate(sources):
         values = table[:, index[col]].astype(str)
-        _missing_check(path, col, values, lines)
+        gap = _missing(values)
+        if gap.any() and missing == "error":
+            raise _missing_error(path, col, values, lines, gap, hint)
+        holes |= gap
+        values = np.where(gap, "nan", values)
         if cat is None:
             try:
                 X[:, j] = values.astype(np.float64)
             except ValueError:
                 bad = next(i for i, v in enumerate(values) if not _is_number(v))
-                raise ValueError(f"{path}, line {lines[bad]}, column {col!r}: {values[bad]!r} "
-                                 f"is not a number in a numeric column") from None
-            if not np.isfinite(X[:, j]).all():
-                bad = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
                 raise ValueError(f"{path}, line {lines[bad]}, column {col!r}: "
-                                 f"{values[bad]!r} is not a finite number")
+                                 f"{_clip(values[bad])!r} is not a number in a numeric column"
+                                 ) from None
+            if not np.isfinite(X[~gap, j]).all():
+                bad = int(np.flatnonzero(~np.isfinite(X[:, j]) & ~gap)[0])
+                raise ValueError(f"{path}, line {lines[bad]}, column {col!r}: "
+                                 f"{_clip(values[bad])!r} is not a finite number")
         else:
             known = categories[col]
-            unknown = np.flatnonzero(~np.isin(values, known))
+            unknown = np.flatnonzero(~np.isin(values, known) & ~gap)
             if unknown.size:
                 i = int(unknown[0])
                 raise ValueError(f"{path}, line {lines[i]}, column {col!r}: unknown category "
-                                 f"{values[i]!r}; known categories are {known}")
-            X[:, j] = values == cat
+                                 f"{_clip(values[i])!r}; known categories are "
+                                 f"{_short_list(known)}")
+            X[:, j] = np.where(gap, np.nan, values == cat)
     y = None
     if target is not None and target in index:
         raw = table[:, index[target]].astype(str)
-        _missing_check(path, target, raw, lines)
+        gap = _missing(raw)
+        if gap.any():
+            raise _missing_error(path, target, raw, lines, gap,
+                                 "every row needs its target to be evaluated")
         y = _labels(path, target, raw, lines, class_names)
-    return X, y
+    return X, y, holes
+
+
+def _short_list(items: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(repr(_clip(str(c), 40)) for c in items[:limit])
+    more = f", ... ({len(items)} in all)" if len(items) > limit else ""
+    return f"[{shown}{more}]"
 
 
 def _is_number(text: str) -> bool:
@@ -213,8 +336,9 @@ def _labels(path: Path, target: str, raw: np.ndarray, lines: list[int],
             return raw.astype(np.float32)
         except ValueError:
             bad = next(i for i, v in enumerate(raw) if not _is_number(v))
-            raise ValueError(f"{path}, line {lines[bad]}, column {target!r}: {raw[bad]!r} is "
-                             f"not a number (the target is a regression value)") from None
+            raise ValueError(f"{path}, line {lines[bad]}, column {target!r}: "
+                             f"{_clip(raw[bad])!r} is not a number (the target is a regression "
+                             f"value)") from None
     names = [str(c) for c in class_names]
     keys = np.array(names)
     order = np.argsort(keys)
@@ -231,7 +355,7 @@ def _labels(path: Path, target: str, raw: np.ndarray, lines: list[int],
         if not found.all():
             i = int(np.flatnonzero(~found)[0])
             raise ValueError(f"{path}, line {lines[i]}, column {target!r}: unknown class "
-                             f"{raw[i]!r}; the model knows {names}")
+                             f"{_clip(str(raw[i]))!r}; the model knows {_short_list(names)}")
     return order[pos].astype(np.int64)
 
 

@@ -7,18 +7,25 @@
     RUN/metrics.json         the test report
     RUN/curves.png           loss / metric curves          (needs matplotlib)
     RUN/confusion_matrix.png classification runs only      (needs matplotlib)
+    RUN/decision_boundary.png 2-D playground classifiers   (needs matplotlib)
 
-Every file is written atomically (temporary file, fsync, rename).
+Every file is written atomically (temporary file, fsync, rename). `read_run` checks a run's
+config.json as the command line would check its flags, so a hand-edited value is refused by
+name before anything is allocated; `locked` keeps a second process out of a run that trains.
 """
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..train import is_model_folder, load_model, write_json
-from ..train.checkpoint import read_folder_config
+from ..train.checkpoint import check_model_size, read_folder_config
+from ._settings import check_settings
 
 RUN_FORMAT = "chainrule-run"
 RUN_VERSION = 1
@@ -44,7 +51,7 @@ class Run:
 
     @property
     def standardizer_state(self) -> dict | None:
-        return self.config.get("preprocessing", {}).get("standardizer")
+        return (self.config.get("preprocessing") or {}).get("standardizer")
 
     def load_model(self) -> Any:
         folder = self.path / MODEL_DIR
@@ -79,7 +86,72 @@ def read_run(path: str | Path) -> Run:
     for key in ("settings", "data", "model"):
         if not isinstance(config.get(key), dict):
             raise ValueError(f"{config_path}: the run config lacks {key!r}")
+    check_settings(config["settings"], str(config_path))
+    check_model_size(config["model"], str(config_path))
+    _check_data(config["data"], config["model"], str(config_path))
+    _check_standardizer((config.get("preprocessing") or {}).get("standardizer"),
+                        config["model"].get("in_features"), str(config_path))
     return Run(path=path, config=config)
+
+
+def _check_data(data: dict[str, Any], model: dict[str, Any], where: str) -> None:
+    task, names = data.get("task"), data.get("class_names")
+    if task not in ("binary", "multiclass", "regression"):
+        raise ValueError(f"{where}: data.task is {task!r:.40}; expected binary, multiclass "
+                         f"or regression")
+    if task == "regression" and names is not None:
+        raise ValueError(f"{where}: data.class_names must be null for a regression run")
+    if task != "regression" and not (isinstance(names, list) and len(names) >= 2 and all(
+            isinstance(n, str) for n in names) and len(set(names)) == len(names)):
+        raise ValueError(f"{where}: data.class_names must list at least two distinct class "
+                         f"names for a {task} run")
+    features = data.get("feature_names")
+    if not (isinstance(features, list) and all(isinstance(f, str) for f in features)) or \
+            len(features) != model.get("in_features"):
+        raise ValueError(f"{where}: data.feature_names must list the model's "
+                         f"{model.get('in_features')} input features")
+
+
+def _check_standardizer(state: Any, n_features: Any, where: str) -> None:
+    """A saved standardiser must have finite means and finite positive std, one per feature."""
+    if state is None:
+        return
+    if not isinstance(state, dict) or state.get("type") != "Standardizer":
+        raise ValueError(f"{where}: preprocessing.standardizer is not a Standardizer state")
+    for key in ("mean", "std"):
+        values = state.get(key)
+        if not isinstance(values, list) or len(values) != n_features:
+            raise ValueError(f"{where}: preprocessing.standardizer.{key} must list "
+                             f"{n_features} numbers, one per feature")
+        for i, v in enumerate(values):
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            if not ok or (key == "std" and v <= 0):
+                need = "a finite number > 0" if key == "std" else "a finite number"
+                raise ValueError(f"{where}: preprocessing.standardizer.{key}[{i}] is "
+                                 f"{str(v)[:40]}; expected {need}")
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an advisory lock on the run folder ``path`` (flock on the folder itself, released
+    when the process ends however it ends); ValueError when another process holds it. No
+    lock where ``fcntl`` does not exist (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(f"{path} is being trained by another chainrule process (it holds "
+                             f"the run folder's lock); wait for it to finish, or stop it "
+                             f"first") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def write_run_config(path: Path, settings: dict[str, Any], data: dict[str, Any],
@@ -94,11 +166,13 @@ def write_run_config(path: Path, settings: dict[str, Any], data: dict[str, Any],
 
 
 def write_plots(path: Path, history: dict[str, list[float]], confusion: Any,
-                class_names: list[str] | None) -> list[str]:
-    """curves.png (and confusion_matrix.png when ``confusion`` is given); returns the names
-    written, or a note on why not."""
+                class_names: list[str] | None, boundary: tuple[Any, Any] | None = None
+                ) -> list[str]:
+    """curves.png (and confusion_matrix.png when ``confusion`` is given, and
+    decision_boundary.png of ``boundary = (model, prepared data)`` on its training points);
+    returns the names written, or a note on why not."""
     try:
-        from ..viz import plot_confusion_matrix, plot_history
+        from ..viz import plot_confusion_matrix, plot_decision_boundary, plot_history
     except ImportError as exc:
         return [f"(plots skipped: {exc})"]
     written = []
@@ -108,6 +182,12 @@ def write_plots(path: Path, history: dict[str, list[float]], confusion: Any,
         if confusion is not None:
             plot_confusion_matrix(confusion, class_names, path / "confusion_matrix.png")
             written.append("confusion_matrix.png")
+        if boundary is not None:
+            model, data = boundary
+            scaled = " (standardised inputs)" if data.standardizer is not None else ""
+            plot_decision_boundary(model, *data.train, path / "decision_boundary.png",
+                                   title=f"{data.name}: decision boundary{scaled}")
+            written.append("decision_boundary.png")
     except ImportError as exc:  # matplotlib is imported lazily, on the first plot
         return written + [f"(plots skipped: {exc})"]
     return written

@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from ._data import prepare, read_features
+from ._data import MISSING_HINT, check_csv_identity, prepare, read_features
 from ._report import test_report
 from ._run import Run, read_run
+from ._settings import DEFAULTS
 
 
 def register(subparsers: Any) -> None:
@@ -30,6 +31,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--target", metavar="COL",
                    help="the CSV's target column (default: the run's target)")
     p.add_argument("--data-dir", metavar="DIR", help="folder with the MNIST files")
+    p.add_argument("--missing", choices=("error", "drop", "impute"), default="error",
+                   help="--csv rows with an empty or NA feature cell: error (default), drop "
+                        "them, or impute the training mean")
     p.set_defaults(func=run_evaluate)
 
     q = subparsers.add_parser(
@@ -40,13 +44,29 @@ def register(subparsers: Any) -> None:
     q.add_argument("run", metavar="RUN", help="run folder written by 'chainrule train'")
     q.add_argument("--csv", metavar="FILE", required=True, help="the rows to predict")
     q.add_argument("--output", metavar="FILE", help="write the predictions to this CSV file "
-                                                    "instead of printing them")
+                                                    "instead of printing them (never the "
+                                                    "--csv file or a file of the run)")
+    q.add_argument("--missing", choices=("error", "skip", "impute"), default="error",
+                   help="rows with an empty or NA feature cell: error (default), skip (an "
+                        "empty prediction for that row), or impute the training mean")
     q.set_defaults(func=run_predict)
 
 
 def _load(run_path: str) -> tuple[Run, Any]:
     run = read_run(run_path)
     return run, run.load_model()
+
+
+def _impute(run: Run, X: np.ndarray, holes: np.ndarray, missing: str) -> np.ndarray:
+    """Fill the NaN cells of ``X`` with the training means (the saved standardiser's)."""
+    if missing != "impute" or not holes.any():
+        return X
+    state = run.standardizer_state
+    if state is None:
+        raise ValueError("--missing impute needs the training means, which this run did not "
+                         "keep (it was trained with --no-standardize); use another --missing")
+    mean = np.asarray(state["mean"], dtype=np.float32)
+    return np.where(np.isnan(X), mean, X).astype(np.float32)
 
 
 def _standardize(run: Run, X: np.ndarray) -> np.ndarray:
@@ -74,25 +94,42 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if not target:
             raise ValueError("--target COL is needed: the run was not trained on a CSV, so "
                              "it has no target column name")
-        X, y = read_features(args.csv, info["feature_names"], target, info["class_names"])
+        X, y, holes = read_features(args.csv, info["feature_names"], target,
+                                    info["class_names"], args.missing, MISSING_HINT["evaluate"])
         if y is None:
             raise ValueError(f"{args.csv} has no target column {target!r} to compare the "
                              f"predictions with (use 'chainrule predict' for unlabelled rows)")
+        if args.missing == "drop":
+            X, y = X[~holes], y[~holes]
+            if len(y) == 0:
+                raise ValueError(f"{args.csv}: every row has a missing value; nothing left "
+                                 f"after --missing drop")
+        X = _impute(run, X, holes, args.missing)
         X, source = _standardize(run, X), args.csv
     else:
-        if args.target:
-            raise ValueError("--target applies to --csv files only")
-        settings = dict(run.settings)
+        if args.target or args.missing != "error":
+            raise ValueError("--target and --missing apply to --csv files only")
+        settings = {**DEFAULTS, **run.settings}
         if args.dataset:
             settings.update(dataset=args.dataset, csv=None, target=None)
+        elif settings["csv"]:
+            check_csv_identity(run.data.get("csv"), settings["csv"], "evaluate the run",
+                               "pass --csv FILE to evaluate the run on other data")
         if args.data_dir:
             settings["data_dir"] = args.data_dir
-        data = prepare(settings, run.standardizer_state)
+        # another dataset is checked against the run before the run's standardiser is used
+        data = prepare({**settings, "standardize": False} if args.dataset else settings,
+                       None if args.dataset else run.standardizer_state)
         X, y = data.test
         source = f"the test split of {data.name}"
-        if data.task != info["task"] or data.class_names != info["class_names"]:
-            raise ValueError(f"{data.name} ({data.task}) does not match the run's task "
-                             f"({info['task']}, classes {info['class_names']})")
+        if data.task != info["task"] or data.class_names != info["class_names"] or \
+                data.feature_names != info["feature_names"]:
+            raise ValueError(f"{data.name} ({data.task}, {data.n_features} features) does not "
+                             f"match the run's task ({info['task']}, "
+                             f"{len(info['feature_names'])} features, classes "
+                             f"{info['class_names']})")
+        if args.dataset:
+            X = _standardize(run, X)
     _check_width(model, X, source)
     _, text, _ = test_report(model, X, y, info["task"], info["class_names"])
     print(f"Run {run.path} on {source}")
@@ -103,28 +140,59 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     from ..train import atomic_write_text, predict, predict_proba
 
-    run, model = _load(args.run)
+    run = read_run(args.run)
+    if args.output:
+        _check_output(Path(args.output), Path(args.csv), run.path)
+    model = run.load_model()
     info = run.data
-    X, _ = read_features(args.csv, info["feature_names"])
-    X = _standardize(run, X)
+    X, _, holes = read_features(args.csv, info["feature_names"], missing=args.missing)
+    X = _standardize(run, _impute(run, X, holes, args.missing))
+    if args.missing != "skip":
+        holes[:] = False
     _check_width(model, X, args.csv)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     names = info["class_names"]
+    keep = ~holes
     if info["task"] == "regression":
-        values = predict(model, X)
+        values = np.full(len(X), np.nan)
+        if keep.any():
+            values[keep] = np.asarray(predict(model, X[keep])).reshape(-1)
         writer.writerow(["prediction"])
-        writer.writerows([f"{v:.6g}"] for v in np.asarray(values).reshape(len(X)))
+        writer.writerows([f"{v:.6g}" if ok else ""] for v, ok in zip(values, keep))
     else:
-        proba = predict_proba(model, X)
+        proba = np.zeros((len(X), len(names)))
+        if keep.any():
+            proba[keep] = predict_proba(model, X[keep])
         labels = np.argmax(proba, axis=1)
         writer.writerow(["prediction", *(f"p_{c}" for c in names)])
         label_names = np.asarray(names, dtype=object)[labels]
-        writer.writerows([name, *(f"{p:.6f}" for p in row)]
-                         for name, row in zip(label_names, proba))
+        writer.writerows([name, *(f"{p:.6f}" for p in row)] if ok else [""] * (len(names) + 1)
+                         for name, row, ok in zip(label_names, proba, keep))
+    skipped = f" ({int(holes.sum())} rows with a missing value left empty)" if holes.any() \
+        else ""
     if args.output:
         atomic_write_text(Path(args.output), buf.getvalue())
-        print(f"Wrote {len(X)} predictions to {args.output}")
+        print(f"Wrote {len(X)} predictions to {args.output}{skipped}")
     else:
         sys.stdout.write(buf.getvalue())
+        if skipped:
+            print(f"chainrule: note:{skipped}", file=sys.stderr)
     return 0
+
+
+def _check_output(output: Path, source: Path, run_dir: Path) -> None:
+    """Refuse an --output that would overwrite the input CSV, a file of the run, or a
+    folder."""
+    out = output.resolve()
+    if out == source.resolve() or (output.exists() and source.exists()
+                                    and output.samefile(source)):
+        raise ValueError(f"--output {output} is the --csv file itself; writing the "
+                         f"predictions there would overwrite the input; choose another file")
+    if run_dir.resolve() in out.parents or out == run_dir.resolve():
+        raise ValueError(f"--output {output} is inside the run folder {run_dir}; write the "
+                         f"predictions elsewhere")
+    if output.is_dir():
+        raise ValueError(f"--output {output} is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise FileNotFoundError(f"--output {output}: folder {output.parent} does not exist")

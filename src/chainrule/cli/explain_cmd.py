@@ -87,8 +87,9 @@ def register(subparsers: Any) -> None:
 
 
 def _error(msg: str) -> int:
-    print(f"chainrule explain: error: {msg}", file=sys.stderr)
-    return 2
+    from ._errors import report
+
+    return report(msg, 2)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from typing import Any
 
 import numpy as np
@@ -68,8 +67,9 @@ def register(subparsers: Any) -> None:
 
 
 def _error(msg: str) -> int:
-    print(f"chainrule gradcheck: error: {msg}", file=sys.stderr)
-    return 2
+    from ._errors import report
+
+    return report(msg, 2)
 
 
 def _expression_report(args: argparse.Namespace) -> Any:

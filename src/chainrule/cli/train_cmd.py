@@ -3,11 +3,19 @@
 With no arguments it trains on the offline ``digits`` set: standardised pixels, 64-256-128-10
 ReLU with dropout 0.2, Adam (lr 1e-3), 30 epochs of batches of 32, 10 % validation and 20 %
 test (stratified), then prints the test report and writes ``runs/digits-<timestamp>/``.
+
+Defaults that depend on the data (`resolve_defaults`): a table with fewer than
+`SMALL_TABLE` training rows gets one hidden layer of 16 units and no dropout; a regression
+task gets no dropout; MNIST and Fashion-MNIST stop early (patience 5) on the validation loss.
+
+A run folder is locked while it trains (a second ``--resume`` of it refuses), and a run that
+fails before its first checkpoint removes the folder it created.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -15,21 +23,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._data import Prepared, prepare, resolve_standardize
+from ._errors import clip, one_line
+from ._data import (RAW_PIXEL_SETS, Prepared, check_csv_identity, csv_identity, prepare,
+                    resolve_standardize)
 from ._report import test_report
-from ._run import (CHECKPOINT_DIR, MODEL_DIR, check_new_run_dir, default_run_dir, read_run,
-                   write_plots, write_run_config)
+from ._run import (CHECKPOINT_DIR, MODEL_DIR, check_new_run_dir, default_run_dir, locked,
+                   read_run, write_plots, write_run_config)
+from ._settings import DEFAULTS, LOSSES, MISSING, SCHEDULES
 
-DEFAULTS: dict[str, Any] = {
-    "dataset": "digits", "csv": None, "target": None, "hidden": [256, 128],
-    "activation": "relu", "loss": "auto", "optimizer": "adam", "lr": None, "momentum": None,
-    "batch_size": None, "epochs": 30, "weight_decay": None, "dropout": 0.2, "standardize": None,
-    "early_stopping": None, "schedule": "constant", "seed": 0, "val_fraction": 0.1,
-    "test_fraction": 0.2, "data_dir": None, "weights_format": "npz",
-}
 DEFAULT_BATCH = 32  # batch_size None: this, or the full training set for lbfgs / newton-cg
-LOSSES = ("auto", "cross-entropy", "bce", "mse", "mae", "huber")
-SCHEDULES = ("constant", "cosine", "step", "plateau")
+SMALL_TABLE = 1000  # fewer training rows than this: a small network
+EPOCH_SIZED = ("cosine", "step")  # schedules whose shape depends on the number of epochs
 
 
 # ---------------------------------------------------------------- argument types
@@ -39,20 +43,36 @@ def _dataset(text: str) -> str:
     try:
         return dataset_info(text).name
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise argparse.ArgumentTypeError(one_line(str(exc))) from None
 
 
 def _hidden(text: str) -> list[int]:
+    from ._settings import MAX_WIDTH
+
     if text.strip().lower() in ("", "none"):
         return []
     try:
         widths = [int(part) for part in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected layer widths like 256,128, got {text!r}"
-                                         ) from None
-    if any(w < 1 for w in widths):
-        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected layer widths like 256,128, got "
+                                         f"{clip(text)!r}") from None
+    if any(not 1 <= w <= MAX_WIDTH for w in widths):
+        raise argparse.ArgumentTypeError(f"layer widths must be from 1 to {MAX_WIDTH:,}, got "
+                                         f"{clip(text)!r}")
     return widths
+
+
+def _early_stopping(text: str) -> int | bool:
+    if text.strip().lower() in ("off", "no", "none"):
+        return False
+    return _number(int, 0)(text)
+
+
+def _columns(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected column names separated by commas")
+    return names
 
 
 def _activation(text: str) -> str | list[str]:
@@ -61,7 +81,8 @@ def _activation(text: str) -> str | list[str]:
     names = [part.strip().lower() for part in text.split(",")]
     unknown = [n for n in names if n not in ACTIVATIONS]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown activation {unknown[0]!r}; expected one of "
+        raise argparse.ArgumentTypeError(f"unknown activation {clip(unknown[0])!r}; expected "
+                                         f"one of "
                                          f"{', '.join(sorted(ACTIVATIONS))}")
     return names[0] if len(names) == 1 else names
 
@@ -71,7 +92,7 @@ def _optimizer(text: str) -> str:
 
     key = text.strip().lower().replace("_", "-")
     if key not in available_optimizers():
-        raise argparse.ArgumentTypeError(f"unknown optimizer {text!r}; expected one of "
+        raise argparse.ArgumentTypeError(f"unknown optimizer {clip(text)!r}; expected one of "
                                          f"{', '.join(available_optimizers())}")
     return key
 
@@ -82,7 +103,7 @@ def _number(kind: type, low: float, low_ok: bool = True, high: float | None = No
             value = kind(text)
         except ValueError:
             what = "an integer" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {what}, got {clip(text)!r}") from None
         if not math.isfinite(value) or value < low or (value == low and not low_ok) or (
                 high is not None and value >= high):
             bound = f">= {low}" if low_ok else f"> {low}"
@@ -115,17 +136,27 @@ def register(subparsers: Any) -> None:
     data.add_argument("--test-fraction", type=_number(float, 0.0, False, 1.0), metavar="F",
                       help=f"fraction held out for the test report (default: "
                            f"{d['test_fraction']}; MNIST keeps its official test set)")
+    data.add_argument("--missing", choices=MISSING,
+                      help="CSV cells that are empty or NA: error (default), drop their rows, "
+                           "or impute (median / most frequent category)")
+    data.add_argument("--categorical", type=_columns, metavar="COLS",
+                      help="CSV columns to one-hot encode even if they look numeric")
+    data.add_argument("--drop", type=_columns, metavar="COLS", help="CSV columns to ignore")
+    data.add_argument("--na-values", type=_columns, metavar="TEXTS",
+                      help="more cell texts that mean 'missing' (besides empty, NA, NaN, ?)")
     data.add_argument("--standardize", action=argparse.BooleanOptionalAction,
                       help="standardise features with the training split's mean and std "
                            "(default: on, except for mnist and fashion-mnist)")
     net = p.add_argument_group("network")
     net.add_argument("--hidden", type=_hidden, metavar="W1,W2",
-                     help="hidden layer widths, 'none' for no hidden layer (default: "
-                          "256,128)")
+                     help="hidden layer widths, or 'none' for no hidden layer: a linear model "
+                          "(logistic or softmax regression, or linear regression) (default: "
+                          f"256,128; 16 for tables under {SMALL_TABLE:,} training rows)")
     net.add_argument("--activation", type=_activation, metavar="NAME",
                      help="hidden activation, or one per layer: relu,tanh (default: relu)")
     net.add_argument("--dropout", type=_number(float, 0.0, high=1.0), metavar="P",
-                     help="dropout probability after each hidden layer (default: 0.2)")
+                     help="dropout probability after each hidden layer (default: 0.2; 0 for "
+                          "regression and for small tables)")
     net.add_argument("--loss", choices=LOSSES,
                      help="loss; auto picks cross-entropy for classes, mse for regression")
     opt = p.add_argument_group("optimisation")
@@ -144,9 +175,11 @@ def register(subparsers: Any) -> None:
                      help=f"passes over the training data (default: {d['epochs']})")
     opt.add_argument("--schedule", choices=SCHEDULES,
                      help="learning-rate schedule per epoch (default: constant)")
-    opt.add_argument("--early-stopping", type=_number(int, 0), nargs="?", const=5,
+    opt.add_argument("--early-stopping", type=_early_stopping, nargs="?", const=5,
                      metavar="PATIENCE", help="stop when validation loss stalls for PATIENCE "
-                                              "epochs (default 5) and keep the best weights")
+                                              "epochs (default 5) and keep the best weights; "
+                                              "'off' to never stop early (default: on for "
+                                              "mnist and fashion-mnist, off otherwise)")
     opt.add_argument("--seed", type=_number(int, 0), metavar="N",
                      help="seed of the split, the initial weights and the shuffling "
                           "(default: 0)")
@@ -159,7 +192,8 @@ def register(subparsers: Any) -> None:
     out.add_argument("--weights-format", choices=("npz", "safetensors"),
                      help="file format of the weights (default: npz; safetensors needs "
                           "chainrule[io])")
-    out.add_argument("--quiet", action="store_true", help="print only the final test summary")
+    out.add_argument("--quiet", action="store_true",
+                     help="print only the final test summary and the run folder")
     p.set_defaults(func=run)
 
 
@@ -172,6 +206,7 @@ def settings_from_explicit(explicit: dict[str, Any]) -> dict[str, Any]:
         if "dataset" in explicit:
             raise ValueError("give --dataset or --csv, not both")
         settings["dataset"] = None
+        settings["csv"] = str(Path(settings["csv"]).resolve())
     settings["standardize"] = resolve_standardize(settings)
     return settings
 
@@ -188,15 +223,48 @@ def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, Any]:
             raise ValueError(f"--resume keeps the run's settings; only --epochs (and "
                              f"--data-dir) can be given with it, not {flags}")
         settings = {**DEFAULTS, **run.settings}
+        if "epochs" in explicit and explicit["epochs"] != settings["epochs"] \
+                and settings["schedule"] in EPOCH_SIZED:
+            raise ValueError(f"the run's {settings['schedule']} learning-rate schedule is "
+                             f"sized for {settings['epochs']} epochs, so a resumed run with "
+                             f"--epochs {explicit['epochs']} would not be the run an "
+                             f"uninterrupted one gives; resume without --epochs, or train a "
+                             f"new run")
         for key in ("epochs", "data_dir"):
             if key in explicit:
                 settings[key] = explicit[key]
+        if settings["csv"]:
+            check_csv_identity(run.data.get("csv"), settings["csv"], "resume the run",
+                               "a run can only be resumed on the data it was trained on")
         return settings, run.path, run
     settings = settings_from_explicit(explicit)
     name = Path(settings["csv"]).stem if settings["csv"] else settings["dataset"]
     path = Path(args.out) if args.out else default_run_dir(name)
     check_new_run_dir(path)
     return settings, path, None
+
+
+def check_requirements(settings: dict[str, Any]) -> None:
+    """Every package the run will need, checked before any data is read or folder made."""
+    if settings["weights_format"] == "safetensors":
+        try:
+            import safetensors.numpy  # noqa: F401
+        except ImportError:
+            raise ImportError('--weights-format safetensors needs the safetensors package: '
+                              'pip install "chainrule[io]" (or use --weights-format npz)'
+                              ) from None
+
+
+def resolve_defaults(settings: dict[str, Any], data: Prepared) -> None:
+    """Fill the settings left unset with values that fit the data (see the module doc)."""
+    small = len(data.train[1]) < SMALL_TABLE
+    if settings["hidden"] is None:
+        settings["hidden"] = [16] if small else [256, 128]
+    if settings["dropout"] is None:
+        settings["dropout"] = 0.0 if small or data.task == "regression" else 0.2
+    if settings["early_stopping"] is None and data.val is not None \
+            and settings["dataset"] in RAW_PIXEL_SETS:
+        settings["early_stopping"] = 5
 
 
 def _output(task: str, n_classes: int | None) -> tuple[str, int]:
@@ -209,8 +277,11 @@ def _output(task: str, n_classes: int | None) -> tuple[str, int]:
 
 def build_model(settings: dict[str, Any], data: Prepared) -> Any:
     from ..nn import MLP
+    from ..train.checkpoint import check_model_size
 
     unit, n_out = _output(data.task, data.n_classes)
+    check_model_size({"class": "MLP", "in_features": data.n_features,
+                      "hidden": settings["hidden"], "out_features": n_out}, "--hidden")
     return MLP(data.n_features, settings["hidden"], n_out, activation=settings["activation"],
                output=unit, dropout=settings["dropout"], seed=settings["seed"])
 
@@ -268,7 +339,7 @@ def build_callbacks(settings: dict[str, Any], optimizer: Any, run_dir: Path | No
     elif schedule == "plateau":
         callbacks.append(LearningRateScheduler(
             optim.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), monitor=monitor))
-    if settings["early_stopping"] is not None:
+    if settings["early_stopping"] not in (None, False):
         callbacks.append(EarlyStopping(monitor=monitor, patience=settings["early_stopping"]))
     if run_dir is not None:  # None: a run that writes nothing (chainrule sweep's trials)
         callbacks.append(ModelCheckpoint(run_dir / CHECKPOINT_DIR,
@@ -295,14 +366,16 @@ def _describe(settings: dict[str, Any], data: Prepared, model: Any, loss: Any, o
         ("split", f"train {len(data.train[1])} / val {n_val} / test {len(data.test[1])} "
                   f"(seed {settings['seed']})"),
         ("preprocessing", "standardize" if settings["standardize"] else "none"),
-        ("model", f"MLP {widths}, {act}, {model.output_unit} output"
+        ("model", f"MLP {widths}, "
+                  + (f"{act}, " if settings["hidden"] else "no hidden layer (a linear model), ")
+                  + f"{model.output_unit} output"
                   + (f", dropout {settings['dropout']}" if settings["dropout"] else "")
                   + f" ({model.num_parameters():,} parameters)"),
         ("loss", type(loss).__name__ if not hasattr(loss, "loss") else repr(loss)),
         ("optimizer", f"{settings['optimizer']} ({hyper})"),
         ("training", f"{settings['epochs']} epochs, batch {batch_size}, schedule "
                      f"{settings['schedule']}, early stopping "
-                     + ("off" if settings["early_stopping"] is None else
+                     + ("off" if settings["early_stopping"] in (None, False) else
                         f"patience {settings['early_stopping']}")),
         ("run folder", str(run_dir)),
     ]
@@ -312,22 +385,63 @@ def _describe(settings: dict[str, Any], data: Prepared, model: Any, loss: Any, o
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train import Trainer, save_model, write_json
-
     settings, run_dir, resumed = _settings(args)
+    check_requirements(settings)
     data = prepare(settings, resumed.standardizer_state if resumed else None)
+    if resumed is None:
+        resolve_defaults(settings, data)
+    parts = _build(args, settings, data, run_dir)
+    created = next((p for p in reversed([run_dir, *run_dir.parents]) if not p.exists()), None)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with locked(run_dir):
+            return _train(args, settings, data, run_dir, resumed, *parts)
+    except BaseException as exc:
+        checkpoint = run_dir / CHECKPOINT_DIR
+        if created is not None and not checkpoint.exists():  # nothing to keep: no trace
+            shutil.rmtree(created, ignore_errors=True)
+        if isinstance(exc, KeyboardInterrupt):
+            return _interrupted(run_dir, checkpoint.exists())
+        raise
+
+
+def _interrupted(run_dir: Path, resumable: bool) -> int:
+    if resumable:
+        message = (f"interrupted; the run folder keeps the last complete epoch: resume it "
+                   f"with 'chainrule train --resume {run_dir}'")
+    else:
+        message = "interrupted before the first epoch ended; nothing was saved"
+    print(f"chainrule: {message}", file=sys.stderr)
+    return 130
+
+
+def _build(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, run_dir: Path
+           ) -> tuple[Any, Any, Any, int, list[Any]]:
+    """The model, loss, optimizer, batch size and callbacks (nothing is written)."""
     model = build_model(settings, data)
     loss = build_loss(settings, data, model)
     opt = build_optimizer(settings, model)
     batch_size = settings["batch_size"] or (
         len(data.train[1]) if getattr(opt, "needs_closure", False) else DEFAULT_BATCH)
+    callbacks = build_callbacks(settings, opt, run_dir, data.val is not None,
+                                0 if args.quiet else 1)
+    return model, loss, opt, batch_size, callbacks
+
+
+def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, run_dir: Path,
+           resumed: Any, model: Any, loss: Any, opt: Any, batch_size: int,
+           callbacks: list[Any]) -> int:
+    from ..train import Trainer, save_model, write_json
+
     verbose = 0 if args.quiet else 1
-    callbacks = build_callbacks(settings, opt, run_dir, data.val is not None, verbose)
     std_state = data.standardizer.get_state() if data.standardizer else None
     data_info = {"name": data.name, "task": data.task, "class_names": data.class_names,
                  "feature_names": data.feature_names, "n_train": len(data.train[1]),
                  "n_val": 0 if data.val is None else len(data.val[1]),
                  "n_test": len(data.test[1])}
+    if settings["csv"]:
+        data_info["csv"] = resumed.data["csv"] if resumed else csv_identity(
+            settings["csv"], data_info["n_train"] + data_info["n_val"] + data_info["n_test"])
     metadata = {"task": data.task, "class_names": data.class_names,
                 "feature_names": data.feature_names,
                 "preprocessing": {"standardizer": std_state}}
@@ -337,7 +451,7 @@ def run(args: argparse.Namespace) -> int:
     if resumed is not None:
         trainer.load_checkpoint(run_dir / CHECKPOINT_DIR)
         resumed_from = trainer.epoch
-    run_dir.mkdir(parents=True, exist_ok=True)
+        _check_epochs_left(args, settings, resumed_from)
     write_run_config(run_dir, settings, data_info, model.get_config(), std_state,
                      {"batch_size": batch_size})
     if not args.quiet:
@@ -359,9 +473,12 @@ def run(args: argparse.Namespace) -> int:
                           "stopped_early": trainer.stopped_early}
     write_json(run_dir / "metrics.json", report)
     write_json(run_dir / "history.json", history.history)
-    written = write_plots(run_dir, history.history, cm, data.class_names)
+    written = write_plots(run_dir, history.history, cm, data.class_names,
+                          boundary=(model, data) if data.n_features == 2 and data.class_names
+                          and not settings["csv"] else None)
     if args.quiet:
         print(text.splitlines()[0])
+        print(f"Run folder {run_dir}")
         return 0
     per_epoch = f", {seconds / epochs_run:.2f}s per epoch" if epochs_run else ""
     print(f"\nTrained {epochs_run} epochs in {seconds:.1f}s{per_epoch}.")
@@ -397,3 +514,15 @@ def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> 
     test = {k: v for k, v in report.items() if isinstance(v, (int, float))}
     return {"history": history.history, "test": test, "epochs": trainer.epoch,
             "seconds": seconds, "stopped_early": trainer.stopped_early}
+
+
+def _check_epochs_left(args: argparse.Namespace, settings: dict[str, Any], done: int) -> None:
+    """Refuse a resume that would train nothing (before anything is written)."""
+    if done < settings["epochs"]:
+        return
+    if args.epochs is not None:
+        raise ValueError(f"the run has already trained {done} epochs, so --epochs "
+                         f"{args.epochs} leaves nothing to train; give --epochs greater than "
+                         f"{done} to train more")
+    raise ValueError(f"the run is already complete ({done} of {settings['epochs']} epochs); "
+                     f"give --epochs greater than {done} to train more")

@@ -96,6 +96,68 @@ def save_arrays(path: PathLike, arrays: Mapping[str, Any], weights_format: str =
                          f"{sorted(WEIGHTS_FORMATS)}")
 
 
+def declared_shapes(path: PathLike) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """name -> (shape, dtype) as the headers of a ``.npz`` or ``.safetensors`` file declare
+    them, read without loading (or allocating) any array."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file not found: {path}")
+    try:
+        if path.suffix == ".safetensors":
+            return _safetensors_header(path)
+        out = {}
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                with archive.open(name) as f:
+                    version = np.lib.format.read_magic(f)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(f)
+                out[name[:-4] if name.endswith(".npy") else name] = (tuple(shape), dtype)
+        return out
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path}: not a valid weights file, corrupt or truncated ({exc})"
+                         ) from None
+
+
+def _safetensors_header(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    dtypes = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8,
+              "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8,
+              "BOOL": np.bool_}
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        if size > path.stat().st_size:
+            raise ValueError("header length beyond the end of the file")
+        header = json.loads(f.read(size))
+    return {name: (tuple(int(d) for d in entry["shape"]), np.dtype(dtypes[entry["dtype"]]))
+            for name, entry in header.items() if name != "__metadata__"}
+
+
+def check_weights_file(path: Path, expected: Mapping[str, tuple[int, ...]]) -> None:
+    """Refuse a weights file whose declared arrays are not those of the model config (names
+    and shapes), before reading it."""
+    declared = declared_shapes(path)
+    if set(declared) != set(expected):
+        missing = sorted(set(expected) - set(declared))[:5]
+        extra = sorted(set(declared) - set(expected))[:5]
+        raise ValueError(f"{path}: its arrays do not match the model config (missing "
+                         f"{missing}, extra {extra})")
+    for name, shape in expected.items():
+        if declared[name][0] != tuple(shape):
+            raise ValueError(f"{path}: array {name!r} is declared with shape "
+                             f"{declared[name][0]}, but the model config needs {tuple(shape)}")
+
+
+def check_finite(arrays: Mapping[str, np.ndarray], where: PathLike) -> None:
+    """Refuse NaN or infinite values in saved weights or training state, naming the array."""
+    for name, arr in arrays.items():
+        arr = np.asarray(arr)
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            bad = int(np.size(arr) - np.isfinite(arr).sum())
+            raise ValueError(f"{where}: array {name!r} holds {bad} NaN or infinite value(s); "
+                             f"the saved model is not usable")
+
+
 def load_arrays(path: PathLike) -> dict[str, np.ndarray]:
     """Read a ``.npz`` (``allow_pickle=False``) or ``.safetensors`` file into name -> array."""
     path = Path(path)
@@ -217,6 +279,41 @@ def read_folder_config(path: Path, filename: str, fmt: str, version: int, kind: 
     return config
 
 
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX
+        return 16 << 30
+
+
+def _count(config: Mapping[str, Any], key: str, where: str) -> int:
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where}: model.{key} is {value!r:.60}; expected an integer >= 1")
+    return value
+
+
+def check_model_size(config: Mapping[str, Any], where: str) -> None:
+    """Refuse an MLP config whose weights would take more than a quarter of this machine's
+    memory (training also holds gradients and optimiser moments), before anything is
+    allocated; the fields must be positive integers."""
+    if config.get("class") != "MLP":
+        return
+    hidden = config.get("hidden")
+    if not isinstance(hidden, list):
+        raise ValueError(f"{where}: model.hidden is {hidden!r:.60}; expected a list of widths")
+    widths = [_count(config, "in_features", where)]
+    widths += [_count({"hidden": w}, "hidden", where) for w in hidden]
+    widths.append(_count(config, "out_features", where))
+    n = sum(a * b + b for a, b in zip(widths, widths[1:]))
+    itemsize = 8 if config.get("dtype") == "float64" else 4
+    memory = _physical_memory()
+    if n * itemsize * 4 > memory:
+        raise ValueError(f"{where}: the model (layer widths {widths}) has {n:,} parameters; "
+                         f"training it needs about {n * itemsize * 4 / 2**30:.1f} GiB, more "
+                         f"than this machine's {memory / 2**30:.1f} GiB of memory")
+
+
 def read_config(path: PathLike) -> dict[str, Any]:
     """The ``config.json`` of a model or checkpoint folder (ValueError if it is not one)."""
     path = Path(path)
@@ -226,6 +323,7 @@ def read_config(path: PathLike) -> dict[str, Any]:
     if config.get("weights") not in WEIGHTS_FORMATS.values() or not isinstance(
             config.get("model"), dict):
         raise ValueError(f"{config_path}: missing or bad 'model' / 'weights' entries")
+    check_model_size(config["model"], str(config_path))
     return config
 
 
@@ -236,8 +334,23 @@ def load_model(path: PathLike) -> Any:
     path = Path(path)
     config = read_config(path)
     model = from_config(config["model"])
-    model.load_state_dict(load_arrays(path / config["weights"]))
+    model.load_state_dict(_load_weights(path, config, model))
     return model
+
+
+def _load_weights(path: Path, config: Mapping[str, Any], model: Any = None
+                  ) -> dict[str, np.ndarray]:
+    """The weights file of a model folder: its declared shapes checked against the model
+    config before it is read, then its values checked to be finite."""
+    from ..nn import from_config
+
+    if model is None:
+        model = from_config(config["model"])
+    file = path / config["weights"]
+    check_weights_file(file, {k: np.shape(v) for k, v in model.state_dict().items()})
+    weights = load_arrays(file)
+    check_finite(weights, file)
+    return weights
 
 
 # ------------------------------------------------------------------ checkpoints
@@ -283,16 +396,28 @@ def save_checkpoint(path: PathLike, model: Any, trainer_state: Mapping[str, Any]
     return _commit_folder(path, write)
 
 
+def _check_state_size(path: Path) -> None:
+    total = sum(int(np.prod(shape)) * dtype.itemsize
+                for shape, dtype in declared_shapes(path).values())
+    if total * 4 > _physical_memory():
+        raise ValueError(f"{path}: its arrays declare {total / 2**30:.1f} GiB, more than a "
+                         f"training state of this size can hold on this machine")
+
+
 def load_checkpoint(path: PathLike) -> Checkpoint:
     """Read a checkpoint folder (or a plain model folder: then ``trainer_state`` is None)."""
     from ..optim.serialization import unflatten_state
 
     path = Path(path)
     config = read_config(path)
-    weights = load_arrays(path / config["weights"])
+    weights = _load_weights(path, config)
     state = None
     if (path / STATE_FILE).is_file():
-        arrays = load_arrays(path / STATE_ARRAYS) if (path / STATE_ARRAYS).is_file() else {}
+        arrays = {}
+        if (path / STATE_ARRAYS).is_file():
+            _check_state_size(path / STATE_ARRAYS)
+            arrays = load_arrays(path / STATE_ARRAYS)
+            check_finite(arrays, path / STATE_ARRAYS)
         meta = read_json(path / STATE_FILE)
         if not isinstance(meta, dict):
             raise ValueError(f"{path / STATE_FILE}: expected a JSON object")
