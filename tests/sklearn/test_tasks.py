@@ -189,3 +189,10 @@ def test_float32_input_trains_a_float32_network(blobs):
     assert clf.model_.dtype == np.float32
     assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
     assert MLPClassifier(max_iter=5, **SMALL).fit(X, y).model_.dtype == np.float64
+
+
+def test_verbose_prints_each_iteration(blobs, capsys):
+    X, y = blobs
+    MLPClassifier(max_iter=3, verbose=True, **SMALL).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("Iteration 1, loss = ")
