@@ -196,3 +196,25 @@ def test_verbose_prints_each_iteration(blobs, capsys):
     MLPClassifier(max_iter=3, verbose=True, **SMALL).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("Iteration 1, loss = ")
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs", "newton-cg"])
+def test_weighted_regression_with_each_kind_of_solver(solver, friedman):
+    X, y = friedman
+    y = (y - y.mean()) / y.std()
+    w = np.where(X[:, 0] > 0.5, 5.0, 0.2)
+    iters = {"adam": 100, "lbfgs": 30, "newton-cg": 5}[solver]
+    reg = MLPRegressor(hidden_layer_sizes=(8,), solver=solver, max_iter=iters, batch_size=32,
+                       learning_rate_init=0.01, random_state=0).fit(X, y, sample_weight=w)
+    heavy = X[:, 0] > 0.5
+    assert reg.score(X[heavy], y[heavy]) > 0.5
+    assert len(reg.loss_curve_) == reg.n_iter_ and np.isfinite(reg.loss_)
+
+
+def test_regression_early_stopping_scores_r2(friedman):
+    X, y = friedman
+    reg = MLPRegressor(hidden_layer_sizes=(16,), early_stopping=True, n_iter_no_change=3,
+                       batch_size=32, learning_rate_init=0.01, max_iter=300,
+                       random_state=0).fit(X, (y - y.mean()) / y.std())
+    assert reg.n_iter_ < 300 and len(reg.validation_scores_) == reg.n_iter_
+    assert 0.5 < reg.best_validation_score_ <= 1
