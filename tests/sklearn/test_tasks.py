@@ -154,7 +154,7 @@ def test_one_activation_per_layer_and_chainrule_activations(blobs):
     with pytest.raises(ValueError, match="activation lists 1 names for 2 hidden layers"):
         MLPClassifier(hidden_layer_sizes=(8, 8), activation=["relu"]).fit(X, y)
     with pytest.raises(ValueError, match="activation must be one of"):
-        MLPClassifier(activation="softmax").fit(X, y)
+        MLPClassifier(activation="cube").fit(X, y)
 
 
 def test_partial_fit_continues_one_epoch_per_call(blobs):
