@@ -37,8 +37,10 @@ def test_binary_uses_one_sigmoid_output(blobs):
     proba = clf.predict_proba(X[keep])
     assert proba.shape == (int(keep.sum()), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
-    # log-probabilities stay finite where a probability underflows
-    assert np.all(np.isfinite(clf.predict_log_proba(X[keep] * 1e4)))
+    # no needless underflow: sigmoid(-40) = 4e-18 is not rounded to 0 by forming 1 - p
+    clf.model_.layers[-1].bias.data[...] -= 100  # logits near -100: p about e^-100
+    p = clf.predict_proba(X[keep])[:, 1]
+    assert np.all((p > 0) & (p < 1e-30)) and np.all(np.isfinite(clf.predict_log_proba(X)))
 
 
 def test_multilabel_indicator_targets(blobs):
@@ -53,6 +55,7 @@ def test_multilabel_indicator_targets(blobs):
 
 def test_single_and_multi_output_regression(friedman):
     X, y = friedman
+    y = (y - y.mean()) / y.std()
     kw = dict(hidden_layer_sizes=(32,), max_iter=200, batch_size=32, learning_rate_init=0.01,
               random_state=0)
     reg = MLPRegressor(**kw).fit(X, y)
@@ -73,8 +76,9 @@ def test_sample_weights_shift_the_decision(blobs):
     noisy[flip] = 0
     w_trust = np.where(np.isin(np.arange(len(yb)), flip), 100.0, 1.0)
     w_ignore = np.where(np.isin(np.arange(len(yb)), flip), 1e-3, 1.0)
-    trust = MLPClassifier(max_iter=300, **SMALL).fit(Xb, noisy, sample_weight=w_trust)
-    ignore = MLPClassifier(max_iter=300, **SMALL).fit(Xb, noisy, sample_weight=w_ignore)
+    kw = dict(max_iter=100, learning_rate_init=0.01, **SMALL)
+    trust = MLPClassifier(**kw).fit(Xb, noisy, sample_weight=w_trust)
+    ignore = MLPClassifier(**kw).fit(Xb, noisy, sample_weight=w_ignore)
     assert np.mean(trust.predict(Xb[flip]) == 0) > np.mean(ignore.predict(Xb[flip]) == 0)
     assert np.mean(ignore.predict(Xb[flip]) == 1) > 0.8
 
@@ -150,7 +154,7 @@ def test_one_activation_per_layer_and_chainrule_activations(blobs):
     with pytest.raises(ValueError, match="activation lists 1 names for 2 hidden layers"):
         MLPClassifier(hidden_layer_sizes=(8, 8), activation=["relu"]).fit(X, y)
     with pytest.raises(ValueError, match="activation must be one of"):
-        MLPClassifier(activation="softmax").fit(X, y)
+        MLPClassifier(activation="cube").fit(X, y)
 
 
 def test_partial_fit_continues_one_epoch_per_call(blobs):
@@ -187,3 +191,32 @@ def test_float32_input_trains_a_float32_network(blobs):
     assert clf.model_.dtype == np.float32
     assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
     assert MLPClassifier(max_iter=5, **SMALL).fit(X, y).model_.dtype == np.float64
+
+
+def test_verbose_prints_each_iteration(blobs, capsys):
+    X, y = blobs
+    MLPClassifier(max_iter=3, verbose=True, **SMALL).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("Iteration 1, loss = ")
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs", "newton-cg"])
+def test_weighted_regression_with_each_kind_of_solver(solver, friedman):
+    X, y = friedman
+    y = (y - y.mean()) / y.std()
+    w = np.where(X[:, 0] > 0.5, 5.0, 0.2)
+    iters = {"adam": 100, "lbfgs": 30, "newton-cg": 5}[solver]
+    reg = MLPRegressor(hidden_layer_sizes=(8,), solver=solver, max_iter=iters, batch_size=32,
+                       learning_rate_init=0.01, random_state=0).fit(X, y, sample_weight=w)
+    heavy = X[:, 0] > 0.5
+    assert reg.score(X[heavy], y[heavy]) > 0.5
+    assert len(reg.loss_curve_) == reg.n_iter_ and np.isfinite(reg.loss_)
+
+
+def test_regression_early_stopping_scores_r2(friedman):
+    X, y = friedman
+    reg = MLPRegressor(hidden_layer_sizes=(16,), early_stopping=True, n_iter_no_change=3,
+                       batch_size=32, learning_rate_init=0.01, max_iter=300,
+                       random_state=0).fit(X, (y - y.mean()) / y.std())
+    assert reg.n_iter_ < 300 and len(reg.validation_scores_) == reg.n_iter_
+    assert 0.5 < reg.best_validation_score_ <= 1

@@ -14,6 +14,8 @@ from ._run import read_run
 
 
 def register(subparsers: Any) -> None:
+    from ..export import DEFAULT_OPSET
+
     p = subparsers.add_parser(
         "export", help="export a trained run as an ONNX model",
         description="Write the model of a run folder as a standard ONNX graph (float32) that "
@@ -22,14 +24,14 @@ def register(subparsers: Any) -> None:
                     "(pip install \"chainrule[onnx]\").")
     p.add_argument("run", metavar="RUN", help="run folder written by 'chainrule train'")
     p.add_argument("--onnx", metavar="FILE", required=True, help="the .onnx file to write")
-    p.add_argument("--opset", type=int, default=None, metavar="N",
-                   help="ONNX opset version (default: %(default)s means the exporter's, 17)")
+    p.add_argument("--opset", type=int, default=DEFAULT_OPSET, metavar="N",
+                   help="ONNX opset version, 13 or later (default: %(default)s)")
     p.set_defaults(func=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
     from ..data import Standardizer
-    from ..export import DEFAULT_OPSET, save_onnx, to_onnx
+    from ..export import save_onnx, to_onnx
 
     run = read_run(args.run)
     model = run.load_model()
@@ -37,7 +39,7 @@ def run_export(args: argparse.Namespace) -> int:
     scaler = Standardizer.from_state(state) if state else None
     info = run.data
     names = info.get("class_names") if info.get("task") != "regression" else None
-    opset = DEFAULT_OPSET if args.opset is None else args.opset
+    opset = args.opset
     proto = to_onnx(model, standardizer=scaler, class_names=names, opset=opset,
                     name=str(info.get("name", "chainrule")),
                     metadata={"task": info.get("task"),

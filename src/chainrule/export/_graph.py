@@ -19,7 +19,8 @@ def import_onnx() -> Any:
 
 class GraphBuilder:
     """Nodes and constants of one graph; ``add(op, inputs, **attrs)`` returns the output
-    name, ``const(array)`` the name of an initializer (float arrays become float32)."""
+    name, ``const(array)`` the name of an initializer (float arrays become float32 unless
+    ``keep_dtype``)."""
 
     def __init__(self) -> None:
         self.onnx = import_onnx()
@@ -31,9 +32,9 @@ class GraphBuilder:
         self._count += 1
         return f"{stem}_{self._count}"
 
-    def const(self, value: Any, stem: str = "c") -> str:
+    def const(self, value: Any, stem: str = "c", keep_dtype: bool = False) -> str:
         arr = np.asarray(value)
-        if arr.dtype.kind == "f":
+        if arr.dtype.kind == "f" and not keep_dtype:
             arr = arr.astype(np.float32)
         name = self._name(stem)
         if arr.dtype.kind in "OUS":

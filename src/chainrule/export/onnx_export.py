@@ -79,9 +79,7 @@ def _label_tensor(g: GraphBuilder, classes: np.ndarray) -> tuple[str, int]:
     if classes.dtype.kind == "b":
         return g.const(classes), tp.BOOL
     if classes.dtype.kind == "f":
-        name = g._name("classes")
-        g.initializers.append(g.onnx.numpy_helper.from_array(classes.astype(np.float64), name))
-        return name, tp.DOUBLE
+        return g.const(classes.astype(np.float64), "classes", keep_dtype=True), tp.DOUBLE
     if classes.dtype.kind in "OUS" and all(isinstance(c, str) for c in classes.tolist()):
         return g.const(classes.astype(object), "classes"), tp.STRING
     raise ValueError(f"to_onnx: class labels of dtype {classes.dtype} cannot be an ONNX "

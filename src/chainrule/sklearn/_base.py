@@ -141,8 +141,10 @@ class BaseMLP(BaseEstimator):
 
     def _initialize(self, n_features: int, n_out: int, unit: str, hp: dict[str, Any],
                     dtype: np.dtype, rng: Any) -> None:
+        # Glorot-uniform weights for every layer, scikit-learn's initialisation
         self.model_ = nn.MLP(n_features, hp["hidden"], n_out, activation=hp["activations"],
-                             output=unit, seed=int(rng.randint(_SEED_BOUND)), dtype=dtype)
+                             output=unit, init="glorot_uniform",
+                             seed=int(rng.randint(_SEED_BOUND)), dtype=dtype)
         self.n_outputs_ = n_out
         self.n_layers_ = len(hp["hidden"]) + 2
         self.out_activation_ = {"sigmoid": "logistic", "softmax": "softmax",

@@ -65,8 +65,8 @@ def activations(owner: str, value: Any, n_hidden: int) -> list[str]:
     out = []
     for name in names:
         key = _ALIASES.get(name, name) if isinstance(name, str) else None
-        if key not in ACTIVATIONS or key in ("softmax", "log_softmax"):
-            choices = sorted(set(ACTIVATIONS) - {"softmax", "log_softmax"} | set(_ALIASES))
+        if key not in ACTIVATIONS:
+            choices = sorted(set(ACTIVATIONS) | set(_ALIASES))
             raise _error(owner, "activation", f"one of {choices} (or a list of them)", name)
         out.append(key)
     return out

@@ -98,23 +98,21 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, (n_samples, n_classes); for multi-label targets the
-        probability of each label, (n_samples, n_labels)."""
-        z = self._logits(X)
-        if self.out_activation_ == "softmax":
-            e = np.exp(z - z.max(axis=1, keepdims=True))
-            return e / e.sum(axis=1, keepdims=True)
-        p = 0.5 * (1.0 + np.tanh(0.5 * z))  # sigmoid, finite for any z
-        return p if self.n_outputs_ > 1 else np.hstack([1.0 - p, p])
-
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """log of `predict_proba`, computed from the logits (finite where it is not -inf
-        mathematically)."""
+        probability of each label, (n_samples, n_labels). Computed as the exponential of a
+        stable log-softmax / log-sigmoid of the logits, so a probability is 0 only where it
+        is below the smallest float (``1 - sigmoid`` is never formed)."""
         z = self._logits(X)
         if self.out_activation_ == "softmax":
             shifted = z - z.max(axis=1, keepdims=True)
-            return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            return np.exp(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))
         log_p, log_q = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
-        return log_p if self.n_outputs_ > 1 else np.hstack([log_q, log_p])
+        return np.exp(log_p if self.n_outputs_ > 1 else np.hstack([log_q, log_p]))
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``, as scikit-learn defines it (-inf where a probability
+        underflows to 0)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """The predicted classes (an indicator matrix for multi-label targets)."""

@@ -2,8 +2,9 @@
 
 The folder is a chainrule model folder (`chainrule.train.save_model`: ``config.json`` with
 the network's config, ``model.npz`` with its weights); the estimator's class, its
-hyperparameters and its fitted attributes go into the config's metadata as JSON. The
-optimiser's state is not kept: `partial_fit` after a load starts a fresh optimiser.
+hyperparameters and its fitted attributes go into the config's metadata as JSON. Not kept:
+the optimiser's state (`partial_fit` after a load starts a fresh optimiser) and a
+``random_state`` given as a RandomState object (it is saved as None; an int is kept).
 """
 from __future__ import annotations
 
