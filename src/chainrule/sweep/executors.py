@@ -42,6 +42,11 @@ def _init_process(parent: int) -> None:
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
 
 
+def _init_worker(parent: int) -> None:
+    _init_process(parent)
+    import chainrule.cli.train_cmd  # noqa: F401  (once per worker, not in its first trial)
+
+
 # ---------------------------------------------------------------- process pool
 class ProcessExecutor:
     """``workers`` processes (spawned, one BLAS thread each) on this machine."""
@@ -71,7 +76,7 @@ class ProcessExecutor:
         os.environ.update({k: "1" for k in BLAS_ENV})  # inherited by the spawned workers
         try:
             return ProcessPoolExecutor(self.workers, mp_context=self._ctx,
-                                       initializer=_init_process, initargs=(os.getpid(),))
+                                       initializer=_init_worker, initargs=(os.getpid(),))
         finally:
             for k, v in saved.items():
                 if v is None:

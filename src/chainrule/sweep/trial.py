@@ -72,8 +72,9 @@ def _blas_limit(threads: int) -> Any:
 
 
 def final_metrics(history: dict[str, list[float]], test: dict[str, float]) -> dict[str, float]:
-    """The last epoch's logs plus the test report's numbers as ``test_*``."""
-    out = {k: float(v[-1]) for k, v in history.items() if v}
+    """The last epoch's logs (without the learning rate, a setting) plus the test
+    report's numbers as ``test_*``."""
+    out = {k: float(v[-1]) for k, v in history.items() if v and k != "lr"}
     out.update({f"test_{k}": float(v) for k, v in test.items() if k != "n_samples"})
     return out
 
