@@ -123,6 +123,12 @@ def test_interrupted_then_killed_then_the_same_command_finishes(tmp_path):
                               signal.SIGKILL)
     done_at_kill, running_at_kill = _count(db, "COMPLETE"), _count(db, "RUNNING")
     assert code == -signal.SIGKILL and done_at_kill < 12, "the sweep must be killed midway"
+    # the report reads the store as it is, RUNNING trials included
+    report = subprocess.run(_cli("report", folder), capture_output=True, text=True,
+                            timeout=300)
+    assert report.returncode == 0, report.stderr
+    page = (folder / "report.html").read_text()
+    assert f"running: <b>{running_at_kill}</b>" in page and running_at_kill > 0
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert "resuming:" in rerun.stdout

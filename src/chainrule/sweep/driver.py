@@ -58,8 +58,6 @@ def _grid_sampler_class() -> Any:
     return AskTellGridSampler
 
 
-def _AskTellGridSampler(space: dict[str, list], seed: int) -> Any:
-    return _grid_sampler_class()(space, seed=seed)
 
 
 def make_sampler(config: SweepConfig, n_trials: int) -> Any:
@@ -67,7 +65,7 @@ def make_sampler(config: SweepConfig, n_trials: int) -> Any:
 
     if config.sampler == "grid":
         space = {**config.space.grid(), SEED: config.seed_list()}
-        return _AskTellGridSampler(space, seed=config.seed)
+        return _grid_sampler_class()(space, seed=config.seed)
     seed = config.seed + n_trials  # a resumed search does not redraw its earlier samples
     if config.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
@@ -108,8 +106,9 @@ class Driver:
         self.best: tuple[float, int] | None = None
         rows = trial_rows(study)
         self.n_trials = len(rows)
+        self.asking: Any = None  # a trial asked for but not yet running
         for row in rows:
-            if row.skipped:
+            if row.skipped or not row.has_params(config.space.params):
                 continue
             self.known.setdefault(row.key, row.params)
             if row.settles_its_unit and row.seed is not None:
@@ -126,7 +125,7 @@ class Driver:
     def _ask(self, fixed: dict[str, Any] | None) -> tuple[Any, dict[str, Any], int]:
         if fixed is not None:
             self.study.enqueue_trial(fixed, skip_if_exists=False)
-        trial = self.study.ask()
+        trial = self.asking = self.study.ask()
         self.n_trials += 1
         params = {name: suggest(trial, p) for name, p in sorted(self.config.space.params.items())}
         seed = trial.suggest_categorical(SEED, self.seeds)
@@ -158,6 +157,7 @@ class Driver:
             if key not in self.known:
                 self.known[key] = params
                 return _Running(trial, params, seed)
+            self.asking = None
             trial.set_user_attr("skipped", True)
             trial.set_user_attr("error", "skipped: the sampler drew a configuration that was "
                                          "already tried")
@@ -179,6 +179,7 @@ class Driver:
                              reporter=self.executor.reporter(number))
             run.handle = self.executor.submit(task)
             self.running[number] = run
+            self.asking = None
         return False
 
     # ------------------------------------------------------------ results
@@ -251,11 +252,18 @@ class Driver:
         """Mark the running trials as interrupted (Ctrl-C): the next run repeats them."""
         from optuna.trial import TrialState
 
-        for run in self.running.values():
-            run.trial.set_user_attr("interrupted", True)
-            run.trial.set_user_attr("error", "interrupted: the sweep was stopped")
-            self.study.tell(run.trial, state=TrialState.FAIL)
+        trials = [run.trial for run in self.running.values()]
+        if self.asking is not None and self.asking.number not in self.running:
+            trials.append(self.asking)
+        for trial in trials:
+            try:
+                trial.set_user_attr("interrupted", True)
+                trial.set_user_attr("error", "interrupted: the sweep was stopped")
+                self.study.tell(trial, state=TrialState.FAIL)
+            except Exception:  # already finished, or the store is busy: the next run
+                pass           # marks what is still RUNNING as interrupted
         self.running.clear()
+        self.asking = None
 
     # ------------------------------------------------------------ the loop
     def counts(self) -> dict[str, int]:

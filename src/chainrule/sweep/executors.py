@@ -97,20 +97,22 @@ class ProcessExecutor:
         return Reporter(self._reports, self._replies[number])
 
     def submit(self, task: TrialTask) -> Any:
-        return self._pool.submit(run_trial, task)
+        return self._pool, self._pool.submit(run_trial, task)
 
     @staticmethod
     def done(handle: Any) -> bool:
-        return handle.done()
+        return handle[1].done()
 
     def result(self, handle: Any) -> dict[str, Any]:
         from concurrent.futures.process import BrokenProcessPool
 
+        pool, future = handle
         try:
-            return handle.result()
+            return future.result()
         except BrokenProcessPool as exc:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+            if pool is self._pool:  # the first lost trial of this pool replaces it
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
             raise WorkerLost(f"a worker process died ({exc})") from None
 
     def reports(self) -> list[tuple[int, int, dict[str, float]]]:

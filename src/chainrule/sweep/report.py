@@ -142,7 +142,7 @@ def build_report(folder: str | Path) -> Path:
     metric = identity["metric"]
     direction = study.direction.name.lower()
     write_trials_csv(folder, rows, names)
-    ranked = rank(rows, direction)
+    ranked = rank(rows, direction, names)
     extra = [m for m in ("test_accuracy", "test_loss", "test_mse")
              if m != metric and any(m in r.final for r in rows)][:2]
     importances, importance_note = _importances(study, rows, names)
