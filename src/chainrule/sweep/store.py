@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .config import SweepConfig
-from .options import OptionError
 
 STORE = "study.db"
 STUDY_NAME = "chainrule-sweep"
@@ -229,5 +228,5 @@ def describe_identity(identity: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-__all__ = ["OptionError", "StoreError", "check_folder", "check_report_folder", "create_store",
+__all__ = ["StoreError", "check_folder", "check_report_folder", "create_store",
            "driver_lock", "fail_leftovers", "load_study", "read_identity"]
