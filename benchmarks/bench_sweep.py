@@ -1,6 +1,6 @@
 """A CPU-bound sweep on one worker and on two: the time ratio two/one.
 
-    python benchmarks/bench_sweep.py            # 8 trials of a 256-256 MLP on digits
+    python benchmarks/bench_sweep.py            # 12 trials of a 256-256 MLP on digits
     python benchmarks/bench_sweep.py --quick    # 4 shorter trials
 
 Both runs go through `chainrule.sweep.run_sweep` with a local process pool (spawned
@@ -23,9 +23,9 @@ TARGET = 0.6
 def _config(quick: bool):
     from chainrule.sweep import build_config
 
-    lrs = [0.001, 0.003] if quick else [0.001, 0.002, 0.003, 0.005]
+    lrs = [0.001, 0.003] if quick else [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01]
     return build_config(grid={"lr": lrs, "activation": ["relu", "tanh"]},
-                        fixed={"hidden": [256, 256], "epochs": 4 if quick else 8,
+                        fixed={"hidden": [256, 256], "epochs": 4 if quick else 12,
                                "dropout": 0.0})
 
 

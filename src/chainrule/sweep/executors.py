@@ -68,6 +68,7 @@ class ProcessExecutor:
             self._manager.start(_init_process, (os.getpid(),))
             self._reports = self._manager.Queue()
         self._replies: dict[int, Any] = {}
+        self._finished = 0  # trials this pool's workers returned
 
     def _new_pool(self) -> Any:
         from concurrent.futures import ProcessPoolExecutor
@@ -108,12 +109,20 @@ class ProcessExecutor:
 
         pool, future = handle
         try:
-            return future.result()
+            result = future.result()
         except BrokenProcessPool as exc:
+            if not self._finished:
+                raise RuntimeError(
+                    "the worker processes died before finishing a single trial; a script "
+                    "that runs a sweep on the process pool must call it under "
+                    "`if __name__ == \"__main__\":` (workers are spawned and import the "
+                    "script)") from exc
             if pool is self._pool:  # the first lost trial of this pool replaces it
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
             raise WorkerLost(f"a worker process died ({exc})") from None
+        self._finished += 1
+        return result
 
     def reports(self) -> list[tuple[int, int, dict[str, float]]]:
         out = []
