@@ -57,7 +57,8 @@ class _EpochReporter(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         clean = {k: float(v) for k, v in logs.items()}
-        if self.task.reporter.should_stop(self.task.number, epoch + 1, clean):
+        stop = self.task.reporter.should_stop(self.task.number, epoch + 1, clean)
+        if stop and epoch + 1 < self.trainer.epochs:  # after the last epoch it is complete
             self.pruned_after = epoch + 1
             self.trainer.stop_training = True
 
