@@ -37,7 +37,8 @@ def test_process_pool_and_dask_cluster_store_the_same_metrics(tmp_path):
     from distributed import LocalCluster
 
     config = build_config(grid=GRID, fixed={"hidden": [16], "epochs": 2}, seeds=2)
-    pool = run_sweep(tmp_path / "pool", config, workers=2, progress=False, report=False)
+    pool = run_sweep(tmp_path / "pool", config, workers=2, progress=False, report=False,
+                     save_models=True)
     assert pool.counts["done"] == 12 and pool.executor == "process pool of 2 workers"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       protocol="tcp", dashboard_address=None) as cluster:
@@ -55,6 +56,13 @@ def test_process_pool_and_dask_cluster_store_the_same_metrics(tmp_path):
     assert len(trial.user_attrs["history"]["val_accuracy"]) == 2
     assert trial.user_attrs["seconds"] > 0 and trial.duration is not None
     assert sorted(trial.intermediate_values) == [1, 2]
+    # --save-models: each completed trial's model, as chainrule.train saves one
+    models = sorted((tmp_path / "pool" / "models").iterdir())
+    assert len(models) == 12 and not (tmp_path / "dask" / "models").exists()
+    from chainrule.train import load_model
+
+    model = load_model(models[0])
+    assert model.get_config()["hidden"] == [16]
     header, *lines = (tmp_path / "pool" / "trials.csv").read_text().splitlines()
     assert header.startswith("number,state,activation,lr,seed,") and len(lines) == 12
 

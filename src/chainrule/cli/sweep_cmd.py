@@ -69,6 +69,9 @@ def register(subparsers: Any) -> None:
     e.add_argument("--dask-local", type=int, metavar="N",
                    help="start a Dask LocalCluster of N workers on this machine")
     e.add_argument("--no-report", action="store_true", help="skip the report at the end")
+    e.add_argument("--save-models", action="store_true",
+                   help="keep each completed trial's model in DIR/models/trial-N (by default "
+                        "trials keep only their metrics)")
     p.set_defaults(func=run)
 
 
@@ -111,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_sweep(folder, config, workers=args.workers, scheduler=args.scheduler,
                             dask_local=args.dask_local, progress=not args.quiet,
-                            report=not args.no_report, announce=None if args.quiet else print)
+                            report=not args.no_report, save_models=args.save_models,
+                            announce=None if args.quiet else print)
     except KeyboardInterrupt:
         print(f"\nchainrule: sweep interrupted; run the same command again to finish the "
               f"remaining trials (the report so far: chainrule sweep report {folder})",
@@ -125,5 +129,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Best {config.metric} {summary.best['value']:.4f}: trial "
               f"{summary.best['number']} ({params})")
     files = ["study.db", "trials.csv"] + (["report.html", "plots/"] if summary.report else [])
+    files += ["models/"] if args.save_models else []
     print(f"Files in {folder}: {', '.join(files)}")
     return 0

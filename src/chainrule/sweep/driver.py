@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .config import SweepConfig
@@ -95,9 +96,10 @@ class Driver:
     """Runs the remaining units of ``study`` on ``executor``."""
 
     def __init__(self, study: Any, config: SweepConfig, executor: Any,
-                 progress: Progress) -> None:
+                 progress: Progress, models_dir: Path | None = None) -> None:
         self.study, self.config, self.executor, self.progress = study, config, executor, \
             progress
+        self.models_dir = models_dir  # where completed trials' models go (None: nowhere)
         self.seeds = config.seed_list()
         self.running: dict[int, _Running] = {}
         self.losses: dict[tuple[str, int], int] = {}
@@ -176,7 +178,8 @@ class Driver:
             task = TrialTask(number=number,
                              explicit=self.config.space.settings_for(run.params, run.seed),
                              metric=self.config.metric,
-                             reporter=self.executor.reporter(number))
+                             reporter=self.executor.reporter(number),
+                             save_model=self.models_dir is not None)
             run.handle = self.executor.submit(task)
             self.running[number] = run
             self.asking = None
@@ -214,6 +217,8 @@ class Driver:
             if step not in run.reported and math.isfinite(value):
                 trial.report(float(value), step)
         status = result["status"]
+        if status == "complete" and result.get("model") is not None:
+            trial.set_user_attr("model", self._save_model(trial.number, result["model"]))
         if status == "complete":
             self.study.tell(trial, result["value"])
             self._consider(result["value"], trial.number)
@@ -224,6 +229,17 @@ class Driver:
             self.study.tell(trial, state=TrialState.FAIL)
         self.settled[run.unit] = {"complete": "COMPLETE", "pruned": "PRUNED"}.get(status,
                                                                                   "FAIL")
+
+    def _save_model(self, number: int, saved: dict[str, Any]) -> str:
+        """Write a trial's model to ``models/trial-N``; returns that path, relative."""
+        from ..nn import from_config
+        from ..train import save_model
+
+        model = from_config(saved["config"])
+        model.load_state_dict(saved["weights"])
+        name = f"trial-{number}"
+        save_model(model, self.models_dir / name, metadata=saved["metadata"])
+        return f"{self.models_dir.name}/{name}"
 
     def _lost(self, run: _Running, why: str) -> None:
         from optuna.trial import TrialState

@@ -23,7 +23,7 @@ FORMAT_ATTR = "chainrule_sweep"
 FORMAT = {"format": "chainrule-sweep", "version": 1}
 LOCK = ".lock"
 # what a sweep folder may hold besides its store
-OWN_NAMES = {STORE, LOCK, "trials.csv", "report.html", "plots"}
+OWN_NAMES = {STORE, LOCK, "trials.csv", "report.html", "plots", "models"}
 OPTUNA_TABLES = {"studies", "study_directions", "study_system_attributes",
                  "study_user_attributes", "trial_heartbeats", "trial_intermediate_values",
                  "trial_params", "trial_system_attributes", "trial_user_attributes",

@@ -30,6 +30,7 @@ class TrialTask:
     metric: str
     reporter: Any = None
     blas_threads: int = 1
+    save_model: bool = False
 
 
 class Reporter:
@@ -82,7 +83,8 @@ def final_metrics(history: dict[str, list[float]], test: dict[str, float]) -> di
 
 def run_trial(task: TrialTask) -> dict[str, Any]:
     """Train one configuration; ``{"number", "status" (complete | pruned | failed), "history",
-    "final", "value", "epochs", "seconds", "error", "host", "pid"}``."""
+    "final", "value", "epochs", "seconds", "error", "host", "pid"}`` (and ``"model"`` when
+    ``task.save_model``)."""
     from ..cli.train_cmd import settings_from_explicit, train_in_memory
 
     start = time.perf_counter()
@@ -96,6 +98,10 @@ def run_trial(task: TrialTask) -> dict[str, Any]:
             out = train_in_memory(settings, [reporter] if reporter else [])
         result["history"] = out["history"]
         result["epochs"] = out["epochs"]
+        if task.save_model:  # as arrays and JSON: the driver writes it, not the worker
+            model = out["model"]
+            result["model"] = {"config": model.get_config(), "weights": model.state_dict(),
+                               "metadata": out["metadata"]}
         result["final"] = final_metrics(out["history"], out["test"])
         value = result["final"].get(task.metric)
         if value is None:
