@@ -41,7 +41,7 @@ def test_process_pool_and_dask_cluster_store_the_same_metrics(tmp_path):
                      save_models=True)
     assert pool.counts["done"] == 12 and pool.executor == "process pool of 2 workers"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      protocol="tcp", dashboard_address=None) as cluster:
+                      protocol="tcp", dashboard_address="127.0.0.1:0") as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         dask = run_sweep(tmp_path / "dask", config, scheduler=address, progress=False,

@@ -175,7 +175,7 @@ class DaskExecutor:
                                   f"{local_workers!r}")
             self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1,
                                         processes=True, host="127.0.0.1",
-                                        dashboard_address=None, protocol="tcp",
+                                        dashboard_address="127.0.0.1:0", protocol="tcp",
                                         env={k: "1" for k in BLAS_ENV})
             self.client = Client(self.cluster)
             self.where = f"a local Dask cluster of {local_workers} workers " \
