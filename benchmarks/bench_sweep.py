@@ -25,7 +25,7 @@ def _config(quick: bool):
 
     lrs = [0.001, 0.003] if quick else [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01]
     return build_config(grid={"lr": lrs, "activation": ["relu", "tanh"]},
-                        fixed={"hidden": [256, 256], "epochs": 4 if quick else 12,
+                        fixed={"hidden": [256, 256], "epochs": 4 if quick else 20,
                                "dropout": 0.0})
 
 
