@@ -25,7 +25,7 @@ table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right;white-space:nowrap}
 th{background:#f3f3f3}td.t{text-align:left;white-space:normal}tr.best td{background:#eef7ee}
 .note{color:#555;font-size:.9em}img{max-width:100%;border:1px solid #eee}
-.states span{display:inline-block;margin-right:1em}code{background:#f5f5f5;padding:0 .2em}
+.states span{display:inline-block;margin-right:1em}.wide{overflow-x:auto}code{background:#f5f5f5;padding:0 .2em}
 """
 
 
@@ -110,7 +110,8 @@ def _ranked_table(ranked: list[ConfigStats], names: list[str], metric: str,
                   f"<td>{_seconds(g.mean_seconds)}</td><td class=t>{numbers}</td>")
         cls = " class=best" if i == 0 and n else ""
         body.append(f"<tr{cls}><td>{i + 1}</td>{cells}</tr>")
-    return f"<table><tr><th>#</th>{head}</tr>{''.join(body)}</table>"
+    return (f"<div class=wide><table><tr><th>#</th>{head}</tr>{''.join(body)}</table>"
+            f"</div>")
 
 
 def _failures(rows: list[TrialRow], names: list[str]) -> str:
