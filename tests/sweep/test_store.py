@@ -111,3 +111,13 @@ def test_command_line_refusals(tmp_path, args, message):
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith("chainrule: error: ") and message in proc.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_a_toml_file_on_the_command_line_is_checked_like_flags(tmp_path):
+    toml = tmp_path / "sweep.toml"
+    toml.write_text("seeds = 2\n[grid]\nlr = [0.01, 0.1]\nwidth = [8, 16]\n")
+    proc = subprocess.run([sys.executable, "-m", "chainrule.cli", "sweep",
+                           str(tmp_path / "s"), "--config", str(toml)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "unknown option 'width'" in proc.stderr
+    assert not (tmp_path / "s").exists()

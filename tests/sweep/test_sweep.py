@@ -37,10 +37,11 @@ def test_process_pool_and_dask_cluster_store_the_same_metrics(tmp_path):
     from distributed import LocalCluster
 
     config = build_config(grid=GRID, fixed={"hidden": [16], "epochs": 2}, seeds=2)
-    pool = run_sweep(tmp_path / "pool", config, workers=2, progress=False, report=False)
+    pool = run_sweep(tmp_path / "pool", config, workers=2, progress=False, report=False,
+                     save_models=True)
     assert pool.counts["done"] == 12 and pool.executor == "process pool of 2 workers"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      protocol="tcp", dashboard_address=None) as cluster:
+                      protocol="tcp", dashboard_address="127.0.0.1:0") as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         dask = run_sweep(tmp_path / "dask", config, scheduler=address, progress=False,
@@ -55,6 +56,13 @@ def test_process_pool_and_dask_cluster_store_the_same_metrics(tmp_path):
     assert len(trial.user_attrs["history"]["val_accuracy"]) == 2
     assert trial.user_attrs["seconds"] > 0 and trial.duration is not None
     assert sorted(trial.intermediate_values) == [1, 2]
+    # --save-models: each completed trial's model, as chainrule.train saves one
+    models = sorted((tmp_path / "pool" / "models").iterdir())
+    assert len(models) == 12 and not (tmp_path / "dask" / "models").exists()
+    from chainrule.train import load_model
+
+    model = load_model(models[0])
+    assert model.get_config()["hidden"] == [16]
     header, *lines = (tmp_path / "pool" / "trials.csv").read_text().splitlines()
     assert header.startswith("number,state,activation,lr,seed,") and len(lines) == 12
 
@@ -94,21 +102,41 @@ def _count(db, state):
         con.close()
 
 
-def test_sigkill_midway_then_the_same_command_finishes(tmp_path):
-    folder = tmp_path / "sweep"
-    cmd = _cli(folder, "--grid", "lr=0.01,0.03,0.1", "--grid", "activation=relu,tanh",
-               "--hidden", "64,64", "--epochs", "6", "--seeds", "2", "--workers", "2")
-    proc = subprocess.Popen([*cmd, "--no-report"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    db, deadline = folder / "study.db", time.monotonic() + 180
+def _start_and_stop(cmd, db, at_least, sig):
+    """Run ``cmd`` until ``at_least`` trials are complete, then send it ``sig``."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline and proc.poll() is None:
-        if db.exists() and _count(db, "COMPLETE") >= 3:
+        if db.exists() and _count(db, "COMPLETE") >= at_least:
             break
         time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+def test_interrupted_then_killed_then_the_same_command_finishes(tmp_path):
+    folder = tmp_path / "sweep"
+    db = folder / "study.db"
+    cmd = _cli(folder, "--grid", "lr=0.01,0.03,0.1", "--grid", "activation=relu,tanh",
+               "--hidden", "64,64", "--epochs", "6", "--seeds", "2", "--workers", "2")
+    # Ctrl-C: the running trials are marked interrupted, trials.csv is written
+    code, err = _start_and_stop([*cmd, "--no-report"], db, 2, signal.SIGINT)
+    assert code == 130 and "sweep interrupted; run the same command again" in err
+    assert _count(db, "RUNNING") == 0 and _count(db, "COMPLETE") < 12
+    assert (folder / "trials.csv").exists()
+    stopped = _count(db, "FAIL")
+    # kill -9 midway through the second run: RUNNING trials stay behind in the store
+    code, _ = _start_and_stop([*cmd, "--no-report"], db, _count(db, "COMPLETE") + 2,
+                              signal.SIGKILL)
     done_at_kill, running_at_kill = _count(db, "COMPLETE"), _count(db, "RUNNING")
-    assert 3 <= done_at_kill < 12, "the sweep must be killed midway"
+    assert code == -signal.SIGKILL and done_at_kill < 12, "the sweep must be killed midway"
+    # the report reads the store as it is, RUNNING trials included
+    report = subprocess.run(_cli("report", folder), capture_output=True, text=True,
+                            timeout=300)
+    assert report.returncode == 0, report.stderr
+    page = (folder / "report.html").read_text()
+    assert f"running: <b>{running_at_kill}</b>" in page and running_at_kill > 0
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert "resuming:" in rerun.stdout
@@ -116,7 +144,8 @@ def test_sigkill_midway_then_the_same_command_finishes(tmp_path):
     complete = [(r.key, r.seed) for r in rows if r.state == "COMPLETE"]
     assert len(complete) == len(set(complete)) == 12  # one per configuration and seed
     interrupted = [r for r in rows if r.state == "FAIL"]
-    assert len(interrupted) == running_at_kill and all(r.interrupted for r in interrupted)
+    assert len(interrupted) == stopped + running_at_kill
+    assert all(r.interrupted for r in interrupted)
     # the report covers every configuration with both seeds
     page = (folder / "report.html").read_text()
     assert "src='data:image/png;base64," in page and "http" not in page.split("<body>")[1]

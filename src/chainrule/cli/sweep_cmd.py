@@ -24,17 +24,20 @@ def register(subparsers: Any) -> None:
         "sweep", parents=[train_parser()], add_help=False,
         help="hyperparameter sweep over the options of 'chainrule train' (Optuna, Dask)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run (or resume) a sweep in the folder DIR: every configuration of the "
-                    "grid, or --trials configurations drawn by a random or TPE search, each "
-                    "trained with --seeds seeds. The study is stored in DIR/study.db "
-                    "(Optuna, SQLite); DIR/trials.csv and DIR/report.html are written at the "
-                    "end. The train options below fix a value for every trial (--seed is the "
-                    "first seed; --out, --resume and --weights-format do not apply).",
+        description="Run (or resume) a sweep in the folder DIR: every configuration of the\n"
+                    "grid, or --trials configurations drawn by a random or TPE search, each\n"
+                    "trained with --seeds seeds. The study is stored in DIR/study.db (Optuna,\n"
+                    "SQLite); DIR/trials.csv and DIR/report.html are written at the end.\n"
+                    "The train options below fix a value for every trial (--seed is the\n"
+                    "first seed). Running the same command again resumes the sweep.",
         epilog="Grid values are separated by commas; a colon inside a value stands for the "
                "comma of a list option: --grid hidden=64:64,128 tries [64, 64] and [128].\n"
                "Search specs: NAME=log:LOW:HIGH, float:LOW:HIGH, int:LOW:HIGH, "
                "int-log:LOW:HIGH, or A,B,C for a choice.\n"
                "chainrule sweep report DIR rebuilds the report from the store.")
+    for action in p._actions:  # train options that a sweep refuses stay out of its help
+        if action.dest in EXCLUDED:
+            action.help = argparse.SUPPRESS
     p.add_argument("words", nargs="+", metavar="DIR",
                    help="the sweep folder; 'report DIR' rebuilds its report")
     s = p.add_argument_group("sweep")
@@ -66,6 +69,9 @@ def register(subparsers: Any) -> None:
     e.add_argument("--dask-local", type=int, metavar="N",
                    help="start a Dask LocalCluster of N workers on this machine")
     e.add_argument("--no-report", action="store_true", help="skip the report at the end")
+    e.add_argument("--save-models", action="store_true",
+                   help="keep each completed trial's model in DIR/models/trial-N (by default "
+                        "trials keep only their metrics)")
     p.set_defaults(func=run)
 
 
@@ -108,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_sweep(folder, config, workers=args.workers, scheduler=args.scheduler,
                             dask_local=args.dask_local, progress=not args.quiet,
-                            report=not args.no_report, announce=None if args.quiet else print)
+                            report=not args.no_report, save_models=args.save_models,
+                            announce=None if args.quiet else print)
     except KeyboardInterrupt:
         print(f"\nchainrule: sweep interrupted; run the same command again to finish the "
               f"remaining trials (the report so far: chainrule sweep report {folder})",
@@ -122,5 +129,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Best {config.metric} {summary.best['value']:.4f}: trial "
               f"{summary.best['number']} ({params})")
     files = ["study.db", "trials.csv"] + (["report.html", "plots/"] if summary.report else [])
+    files += ["models/"] if args.save_models else []
     print(f"Files in {folder}: {', '.join(files)}")
     return 0

@@ -384,6 +384,13 @@ def _describe(settings: dict[str, Any], data: Prepared, model: Any, loss: Any, o
     return "\n".join(f"  {k:<14}{v}" for k, v in rows)
 
 
+def model_metadata(data: Prepared) -> dict[str, Any]:
+    """What a saved model keeps beside its weights to read new data like its training data."""
+    std_state = data.standardizer.get_state() if data.standardizer else None
+    return {"task": data.task, "class_names": data.class_names,
+            "feature_names": data.feature_names, "preprocessing": {"standardizer": std_state}}
+
+
 def run(args: argparse.Namespace) -> int:
     settings, run_dir, resumed = _settings(args)
     check_requirements(settings)
@@ -439,12 +446,16 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
                  "feature_names": data.feature_names, "n_train": len(data.train[1]),
                  "n_val": 0 if data.val is None else len(data.val[1]),
                  "n_test": len(data.test[1])}
+<<<<<<< HEAD
     if settings["csv"]:
         data_info["csv"] = resumed.data["csv"] if resumed else csv_identity(
             settings["csv"], data_info["n_train"] + data_info["n_val"] + data_info["n_test"])
     metadata = {"task": data.task, "class_names": data.class_names,
                 "feature_names": data.feature_names,
                 "preprocessing": {"standardizer": std_state}}
+=======
+    metadata = model_metadata(data)
+>>>>>>> sweep
     trainer = Trainer(model, loss, opt, callbacks=callbacks, verbose=verbose,
                       seed=settings["seed"], metadata=metadata)
     resumed_from = None
@@ -492,8 +503,9 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
 def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, Any]:
     """Train as ``chainrule train`` does with ``settings`` (see `settings_from_explicit`), but
     write no run folder and print nothing: ``{"history": per-epoch logs, "test": the test
-    report's numbers, "epochs", "seconds", "stopped_early"}``. ``callbacks`` are added to
-    the run's own (schedule, early stopping, NaN guard). Used by ``chainrule sweep``."""
+    report's numbers, "epochs", "seconds", "stopped_early", "model", "metadata"}`` (the
+    trained model and what `save_model` keeps beside it). ``callbacks`` are added to the
+    run's own (schedule, early stopping, NaN guard). Used by ``chainrule sweep``."""
     from ..train import Trainer
 
     data = prepare(settings)
@@ -513,6 +525,7 @@ def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> 
     report, _, _ = test_report(model, *data.test, data.task, data.class_names, loss)
     test = {k: v for k, v in report.items() if isinstance(v, (int, float))}
     return {"history": history.history, "test": test, "epochs": trainer.epoch,
+<<<<<<< HEAD
             "seconds": seconds, "stopped_early": trainer.stopped_early}
 
 
@@ -526,3 +539,7 @@ def _check_epochs_left(args: argparse.Namespace, settings: dict[str, Any], done:
                          f"{done} to train more")
     raise ValueError(f"the run is already complete ({done} of {settings['epochs']} epochs); "
                      f"give --epochs greater than {done} to train more")
+=======
+            "seconds": seconds, "stopped_early": trainer.stopped_early, "model": model,
+            "metadata": model_metadata(data)}
+>>>>>>> sweep

@@ -10,6 +10,8 @@ The study lives in Optuna's storage on ``DIR/study.db`` (SQLite, written by the 
 trials run in a local process pool or on a Dask cluster (``scheduler="tcp://host:8786"`` or
 ``dask_local=4``); running the same sweep again finishes what an interrupted run left.
 Optuna, Dask and matplotlib are imported when used (``pip install 'chainrule[sweep]'``).
+The process pool spawns its workers, which import the calling script: in a script, call a
+sweep under ``if __name__ == "__main__":``.
 """
 from __future__ import annotations
 

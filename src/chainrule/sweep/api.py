@@ -88,7 +88,7 @@ def _announcement(folder: Path, config: SweepConfig, driver: Driver, executor: A
 
 def run_sweep(folder: str | Path, config: SweepConfig, *, workers: int | None = None,
               scheduler: str | None = None, dask_local: int | None = None,
-              progress: bool = True, report: bool = True,
+              progress: bool = True, report: bool = True, save_models: bool = False,
               announce: Callable[[str], Any] | None = None) -> SweepSummary:
     """Run (or resume) the sweep ``config`` in ``folder``.
 
@@ -96,6 +96,8 @@ def run_sweep(folder: str | Path, config: SweepConfig, *, workers: int | None = 
     ``scheduler`` (``tcp://HOST:8786``), or a ``LocalCluster`` of ``dask_local`` workers.
     Running it again after an interruption finishes the remaining trials. Writes
     ``folder/study.db``, ``folder/trials.csv`` and (``report=True``) the report.
+    ``save_models``: keep each completed trial's model in ``folder/models/trial-N``
+    (`chainrule.train.load_model` reads it); otherwise trials keep only their metrics.
     ``announce`` receives one line saying what is about to run.
     """
     folder = Path(folder)
@@ -114,7 +116,8 @@ def run_sweep(folder: str | Path, config: SweepConfig, *, workers: int | None = 
                                      make_pruner(config))
             rerun = store.fail_leftovers(study)
             driver = Driver(study, config, executor,
-                            Progress(0, config.metric, enabled=progress))
+                            Progress(0, config.metric, enabled=progress),
+                            folder / "models" if save_models else None)
             driver.progress.total = driver.total
             if announce is not None:
                 announce(_announcement(folder, config, driver, executor, resumed, rerun))
@@ -140,7 +143,8 @@ def sweep(folder: str | Path, toml: str | Path | None = None, *,
           grid: Mapping[str, Any] | None = None, search: Mapping[str, Any] | None = None,
           fixed: Mapping[str, Any] | None = None, workers: int | None = None,
           scheduler: str | None = None, dask_local: int | None = None,
-          progress: bool = True, report: bool = True, **settings: Any) -> SweepSummary:
+          progress: bool = True, report: bool = True, save_models: bool = False,
+          **settings: Any) -> SweepSummary:
     """`build_config` then `run_sweep`, in one call::
 
         sweep("sweeps/digits", grid={"lr": [0.01, 0.1], "activation": ["relu", "tanh"]},
@@ -148,4 +152,5 @@ def sweep(folder: str | Path, toml: str | Path | None = None, *,
     """
     config = build_config(toml, grid=grid, search=search, fixed=fixed, **settings)
     return run_sweep(folder, config, workers=workers, scheduler=scheduler,
-                     dask_local=dask_local, progress=progress, report=report)
+                     dask_local=dask_local, progress=progress, report=report,
+                     save_models=save_models)

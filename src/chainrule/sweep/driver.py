@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .config import SweepConfig
@@ -58,8 +59,6 @@ def _grid_sampler_class() -> Any:
     return AskTellGridSampler
 
 
-def _AskTellGridSampler(space: dict[str, list], seed: int) -> Any:
-    return _grid_sampler_class()(space, seed=seed)
 
 
 def make_sampler(config: SweepConfig, n_trials: int) -> Any:
@@ -67,7 +66,7 @@ def make_sampler(config: SweepConfig, n_trials: int) -> Any:
 
     if config.sampler == "grid":
         space = {**config.space.grid(), SEED: config.seed_list()}
-        return _AskTellGridSampler(space, seed=config.seed)
+        return _grid_sampler_class()(space, seed=config.seed)
     seed = config.seed + n_trials  # a resumed search does not redraw its earlier samples
     if config.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
@@ -97,9 +96,10 @@ class Driver:
     """Runs the remaining units of ``study`` on ``executor``."""
 
     def __init__(self, study: Any, config: SweepConfig, executor: Any,
-                 progress: Progress) -> None:
+                 progress: Progress, models_dir: Path | None = None) -> None:
         self.study, self.config, self.executor, self.progress = study, config, executor, \
             progress
+        self.models_dir = models_dir  # where completed trials' models go (None: nowhere)
         self.seeds = config.seed_list()
         self.running: dict[int, _Running] = {}
         self.losses: dict[tuple[str, int], int] = {}
@@ -108,8 +108,9 @@ class Driver:
         self.best: tuple[float, int] | None = None
         rows = trial_rows(study)
         self.n_trials = len(rows)
+        self.asking: Any = None  # a trial asked for but not yet running
         for row in rows:
-            if row.skipped:
+            if row.skipped or not row.has_params(config.space.params):
                 continue
             self.known.setdefault(row.key, row.params)
             if row.settles_its_unit and row.seed is not None:
@@ -126,7 +127,7 @@ class Driver:
     def _ask(self, fixed: dict[str, Any] | None) -> tuple[Any, dict[str, Any], int]:
         if fixed is not None:
             self.study.enqueue_trial(fixed, skip_if_exists=False)
-        trial = self.study.ask()
+        trial = self.asking = self.study.ask()
         self.n_trials += 1
         params = {name: suggest(trial, p) for name, p in sorted(self.config.space.params.items())}
         seed = trial.suggest_categorical(SEED, self.seeds)
@@ -158,6 +159,7 @@ class Driver:
             if key not in self.known:
                 self.known[key] = params
                 return _Running(trial, params, seed)
+            self.asking = None
             trial.set_user_attr("skipped", True)
             trial.set_user_attr("error", "skipped: the sampler drew a configuration that was "
                                          "already tried")
@@ -176,9 +178,11 @@ class Driver:
             task = TrialTask(number=number,
                              explicit=self.config.space.settings_for(run.params, run.seed),
                              metric=self.config.metric,
-                             reporter=self.executor.reporter(number))
+                             reporter=self.executor.reporter(number),
+                             save_model=self.models_dir is not None)
             run.handle = self.executor.submit(task)
             self.running[number] = run
+            self.asking = None
         return False
 
     # ------------------------------------------------------------ results
@@ -213,6 +217,8 @@ class Driver:
             if step not in run.reported and math.isfinite(value):
                 trial.report(float(value), step)
         status = result["status"]
+        if status == "complete" and result.get("model") is not None:
+            trial.set_user_attr("model", self._save_model(trial.number, result["model"]))
         if status == "complete":
             self.study.tell(trial, result["value"])
             self._consider(result["value"], trial.number)
@@ -223,6 +229,17 @@ class Driver:
             self.study.tell(trial, state=TrialState.FAIL)
         self.settled[run.unit] = {"complete": "COMPLETE", "pruned": "PRUNED"}.get(status,
                                                                                   "FAIL")
+
+    def _save_model(self, number: int, saved: dict[str, Any]) -> str:
+        """Write a trial's model to ``models/trial-N``; returns that path, relative."""
+        from ..nn import from_config
+        from ..train import save_model
+
+        model = from_config(saved["config"])
+        model.load_state_dict(saved["weights"])
+        name = f"trial-{number}"
+        save_model(model, self.models_dir / name, metadata=saved["metadata"])
+        return f"{self.models_dir.name}/{name}"
 
     def _lost(self, run: _Running, why: str) -> None:
         from optuna.trial import TrialState
@@ -251,11 +268,18 @@ class Driver:
         """Mark the running trials as interrupted (Ctrl-C): the next run repeats them."""
         from optuna.trial import TrialState
 
-        for run in self.running.values():
-            run.trial.set_user_attr("interrupted", True)
-            run.trial.set_user_attr("error", "interrupted: the sweep was stopped")
-            self.study.tell(run.trial, state=TrialState.FAIL)
+        trials = [run.trial for run in self.running.values()]
+        if self.asking is not None and self.asking.number not in self.running:
+            trials.append(self.asking)
+        for trial in trials:
+            try:
+                trial.set_user_attr("interrupted", True)
+                trial.set_user_attr("error", "interrupted: the sweep was stopped")
+                self.study.tell(trial, state=TrialState.FAIL)
+            except Exception:  # already finished, or the store is busy: the next run
+                pass           # marks what is still RUNNING as interrupted
         self.running.clear()
+        self.asking = None
 
     # ------------------------------------------------------------ the loop
     def counts(self) -> dict[str, int]:

@@ -42,6 +42,11 @@ def _init_process(parent: int) -> None:
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
 
 
+def _init_worker(parent: int) -> None:
+    _init_process(parent)
+    import chainrule.cli.train_cmd  # noqa: F401  (once per worker, not in its first trial)
+
+
 # ---------------------------------------------------------------- process pool
 class ProcessExecutor:
     """``workers`` processes (spawned, one BLAS thread each) on this machine."""
@@ -63,6 +68,7 @@ class ProcessExecutor:
             self._manager.start(_init_process, (os.getpid(),))
             self._reports = self._manager.Queue()
         self._replies: dict[int, Any] = {}
+        self._finished = 0  # trials this pool's workers returned
 
     def _new_pool(self) -> Any:
         from concurrent.futures import ProcessPoolExecutor
@@ -71,7 +77,7 @@ class ProcessExecutor:
         os.environ.update({k: "1" for k in BLAS_ENV})  # inherited by the spawned workers
         try:
             return ProcessPoolExecutor(self.workers, mp_context=self._ctx,
-                                       initializer=_init_process, initargs=(os.getpid(),))
+                                       initializer=_init_worker, initargs=(os.getpid(),))
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -92,21 +98,31 @@ class ProcessExecutor:
         return Reporter(self._reports, self._replies[number])
 
     def submit(self, task: TrialTask) -> Any:
-        return self._pool.submit(run_trial, task)
+        return self._pool, self._pool.submit(run_trial, task)
 
     @staticmethod
     def done(handle: Any) -> bool:
-        return handle.done()
+        return handle[1].done()
 
     def result(self, handle: Any) -> dict[str, Any]:
         from concurrent.futures.process import BrokenProcessPool
 
+        pool, future = handle
         try:
-            return handle.result()
+            result = future.result()
         except BrokenProcessPool as exc:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+            if not self._finished:
+                raise RuntimeError(
+                    "the worker processes died before finishing a single trial; a script "
+                    "that runs a sweep on the process pool must call it under "
+                    "`if __name__ == \"__main__\":` (workers are spawned and import the "
+                    "script)") from exc
+            if pool is self._pool:  # the first lost trial of this pool replaces it
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
             raise WorkerLost(f"a worker process died ({exc})") from None
+        self._finished += 1
+        return result
 
     def reports(self) -> list[tuple[int, int, dict[str, float]]]:
         out = []
@@ -159,7 +175,7 @@ class DaskExecutor:
                                   f"{local_workers!r}")
             self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1,
                                         processes=True, host="127.0.0.1",
-                                        dashboard_address=None, protocol="tcp",
+                                        dashboard_address="127.0.0.1:0", protocol="tcp",
                                         env={k: "1" for k in BLAS_ENV})
             self.client = Client(self.cluster)
             self.where = f"a local Dask cluster of {local_workers} workers " \

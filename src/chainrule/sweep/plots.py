@@ -31,9 +31,20 @@ def _numeric(values: Sequence[Any]) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
-def _log_axis(values: Sequence[float]) -> bool:
+def _log_axis(values: Sequence[float], ratio: float = 8.0) -> bool:
+    """Whether positive ``values`` spanning ``ratio`` or more read better on a log axis."""
     v = np.asarray([x for x in values if x > 0], dtype=float)
-    return v.size == len(values) and v.size > 1 and v.max() / v.min() >= 8
+    return v.size == len(values) and v.size > 1 and v.max() / v.min() >= ratio
+
+
+def _log2_axis(ax: Any, values: Sequence[float]) -> None:
+    """A base-2 log axis labelled with the values themselves (32, 128, not 2^5, 2^7)."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(set(values)))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _series(ax: Any, xs: Sequence[Any], ys: Sequence[float], color: str, label: str) -> None:
@@ -78,8 +89,11 @@ def effect(rows: list[TrialRow], param: str, metric: str, by: str | None = None,
         label = f"{by} = {name}" if by else f"{len(pick)} trials"
         _series(ax, [xs_all[j] for j in pick], [done[j].value for j in pick],
                 COLORS[i % len(COLORS)], label)
-    if numeric and _log_axis(xs_all):
-        ax.set_xscale("log", base=2 if param == "batch_size" else 10)
+    powers_of_two = param == "batch_size"
+    if numeric and powers_of_two and _log_axis(xs_all, 2.0):
+        _log2_axis(ax, xs_all)
+    elif numeric and _log_axis(xs_all):
+        ax.set_xscale("log")
     ax.set_xlabel(xlabel or param)
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
@@ -105,8 +119,8 @@ def architecture(rows: list[TrialRow], metric: str) -> Any:
         _series(left, [shape[j][0] for j in pick], [ys[j] for j in pick],
                 COLORS[i % len(COLORS)], f"{depth} hidden layer{'s' * (depth != 1)}")
     widths = [w for w, _ in shape]
-    if _log_axis(widths):
-        left.set_xscale("log", base=2)
+    if _log_axis(widths, 2.0):
+        _log2_axis(left, widths)
     left.set_xlabel("width (units of the widest hidden layer)")
     left.set_title(f"{metric} against width")
     _series(right, [d for _, d in shape], ys, COLORS[0], f"{len(ys)} trials")
@@ -137,7 +151,8 @@ def learning_curves(best: list[ConfigStats], metric: str, top: int = 5) -> Any:
                 values = trial.history.get(key)
                 if values:
                     ax.plot(range(1, len(values) + 1), values, color=color, alpha=0.8,
-                            lw=1.4, label=f"#{i + 1} {label}" if j == 0 else None)
+                            lw=1.4, label=f"#{i + 1} {label}" if j == 0 and ax is left
+                            else None)
     left.set_title(f"{metric} per epoch, best {len(chosen)} configurations")
     right.set_title(f"{loss_key} per epoch")
     from matplotlib.ticker import MaxNLocator
@@ -147,8 +162,10 @@ def learning_curves(best: list[ConfigStats], metric: str, top: int = 5) -> Any:
         ax.set_xlabel("epoch")
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
-    left.legend(fontsize=7, loc="best")
-    fig.tight_layout()
+    rows = (len(chosen) + 1) // 2
+    fig.set_size_inches(11.0, 4.0 + 0.3 * rows)
+    fig.legend(loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.3 * rows / (4.0 + 0.3 * rows) + 0.02, 1, 1))
     return fig
 
 

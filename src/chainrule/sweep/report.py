@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,9 +23,9 @@ max-width:1100px;color:#222;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right;white-space:nowrap}
-th{background:#f3f3f3}td.t{text-align:left}tr.best td{background:#eef7ee}
+th{background:#f3f3f3}td.t{text-align:left;white-space:normal}tr.best td{background:#eef7ee}
 .note{color:#555;font-size:.9em}img{max-width:100%;border:1px solid #eee}
-.states span{display:inline-block;margin-right:1em}code{background:#f5f5f5;padding:0 .2em}
+.states span{display:inline-block;margin-right:1em}.wide{overflow-x:auto}code{background:#f5f5f5;padding:0 .2em}
 """
 
 
@@ -36,6 +37,10 @@ def _pm(mean: float, std: float, n: int) -> str:
     if n == 0:
         return "–"
     return f"{mean:.4f} ± {std:.4f}" if n > 1 else f"{mean:.4f}"
+
+
+def _seconds(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.2f}"
 
 
 def _importances(study: Any, rows: list[TrialRow], names: list[str]) -> tuple[dict | None, str]:
@@ -102,10 +107,11 @@ def _ranked_table(ranked: list[ConfigStats], names: list[str], metric: str,
         cells += "".join(f"<td>{_pm(*g.mean_std(m))}</td>" for m in extra)
         numbers = ", ".join(str(t.number) for t in g.trials)
         cells += (f"<td>{g.count('PRUNED')}</td><td>{g.count('FAIL')}</td>"
-                  f"<td>{g.mean_seconds:.2f}</td><td class=t>{numbers}</td>")
+                  f"<td>{_seconds(g.mean_seconds)}</td><td class=t>{numbers}</td>")
         cls = " class=best" if i == 0 and n else ""
         body.append(f"<tr{cls}><td>{i + 1}</td>{cells}</tr>")
-    return f"<table><tr><th>#</th>{head}</tr>{''.join(body)}</table>"
+    return (f"<div class=wide><table><tr><th>#</th>{head}</tr>{''.join(body)}</table>"
+            f"</div>")
 
 
 def _failures(rows: list[TrialRow], names: list[str]) -> str:
@@ -137,7 +143,7 @@ def build_report(folder: str | Path) -> Path:
     metric = identity["metric"]
     direction = study.direction.name.lower()
     write_trials_csv(folder, rows, names)
-    ranked = rank(rows, direction)
+    ranked = rank(rows, direction, names)
     extra = [m for m in ("test_accuracy", "test_loss", "test_mse")
              if m != metric and any(m in r.final for r in rows)][:2]
     importances, importance_note = _importances(study, rows, names)

@@ -37,6 +37,11 @@ class TrialRow:
     def key(self) -> str:
         return config_key(self.params)
 
+    def has_params(self, names: Iterable[str]) -> bool:
+        """Whether the trial got all its parameters (a driver stopped between asking for a
+        trial and drawing its values leaves a trial with only some)."""
+        return set(self.params) == set(names) and self.seed is not None
+
     @property
     def settles_its_unit(self) -> bool:
         """Finished for good: complete, pruned, or failed by its own error (an interrupted

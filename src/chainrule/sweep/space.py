@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -192,7 +191,3 @@ def add_search_arg(space: SearchSpace, text: str) -> None:
         return
     space.add_grid(name, parse_grid_arg(f"{name}={rest}")[1])
 
-
-def is_finite_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
-        math.isfinite(value)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .config import SweepConfig
-from .options import OptionError
 
 STORE = "study.db"
 STUDY_NAME = "chainrule-sweep"
@@ -24,7 +23,7 @@ FORMAT_ATTR = "chainrule_sweep"
 FORMAT = {"format": "chainrule-sweep", "version": 1}
 LOCK = ".lock"
 # what a sweep folder may hold besides its store
-OWN_NAMES = {STORE, LOCK, "trials.csv", "report.html", "plots"}
+OWN_NAMES = {STORE, LOCK, "trials.csv", "report.html", "plots", "models"}
 OPTUNA_TABLES = {"studies", "study_directions", "study_system_attributes",
                  "study_user_attributes", "trial_heartbeats", "trial_intermediate_values",
                  "trial_params", "trial_system_attributes", "trial_user_attributes",
@@ -229,5 +228,5 @@ def describe_identity(identity: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-__all__ = ["OptionError", "StoreError", "check_folder", "check_report_folder", "create_store",
+__all__ = ["StoreError", "check_folder", "check_report_folder", "create_store",
            "driver_lock", "fail_leftovers", "load_study", "read_identity"]

@@ -42,12 +42,12 @@ class ConfigStats:
         return float(np.mean(s)) if s else float("nan")
 
 
-def rank(rows: list[TrialRow], direction: str) -> list[ConfigStats]:
-    """Configurations with at least one completed trial first, best mean first; then the
-    others (all pruned or failed) by their first trial's number."""
+def rank(rows: list[TrialRow], direction: str, names: list[str]) -> list[ConfigStats]:
+    """Configurations (over the parameters ``names``) with at least one completed trial
+    first, best mean first; then the others (all pruned or failed) by their first trial."""
     groups: dict[str, ConfigStats] = {}
     for row in rows:
-        if row.skipped:
+        if row.skipped or not row.has_params(names):
             continue
         groups.setdefault(row.key, ConfigStats(row.params)).trials.append(row)
     sign = -1.0 if direction == "maximize" else 1.0

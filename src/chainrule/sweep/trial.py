@@ -30,6 +30,7 @@ class TrialTask:
     metric: str
     reporter: Any = None
     blas_threads: int = 1
+    save_model: bool = False
 
 
 class Reporter:
@@ -57,7 +58,8 @@ class _EpochReporter(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         clean = {k: float(v) for k, v in logs.items()}
-        if self.task.reporter.should_stop(self.task.number, epoch + 1, clean):
+        stop = self.task.reporter.should_stop(self.task.number, epoch + 1, clean)
+        if stop and epoch + 1 < self.trainer.epochs:  # after the last epoch it is complete
             self.pruned_after = epoch + 1
             self.trainer.stop_training = True
 
@@ -72,15 +74,17 @@ def _blas_limit(threads: int) -> Any:
 
 
 def final_metrics(history: dict[str, list[float]], test: dict[str, float]) -> dict[str, float]:
-    """The last epoch's logs plus the test report's numbers as ``test_*``."""
-    out = {k: float(v[-1]) for k, v in history.items() if v}
+    """The last epoch's logs (without the learning rate, a setting) plus the test
+    report's numbers as ``test_*``."""
+    out = {k: float(v[-1]) for k, v in history.items() if v and k != "lr"}
     out.update({f"test_{k}": float(v) for k, v in test.items() if k != "n_samples"})
     return out
 
 
 def run_trial(task: TrialTask) -> dict[str, Any]:
     """Train one configuration; ``{"number", "status" (complete | pruned | failed), "history",
-    "final", "value", "epochs", "seconds", "error", "host", "pid"}``."""
+    "final", "value", "epochs", "seconds", "error", "host", "pid"}`` (and ``"model"`` when
+    ``task.save_model``)."""
     from ..cli.train_cmd import settings_from_explicit, train_in_memory
 
     start = time.perf_counter()
@@ -94,6 +98,10 @@ def run_trial(task: TrialTask) -> dict[str, Any]:
             out = train_in_memory(settings, [reporter] if reporter else [])
         result["history"] = out["history"]
         result["epochs"] = out["epochs"]
+        if task.save_model:  # as arrays and JSON: the driver writes it, not the worker
+            model = out["model"]
+            result["model"] = {"config": model.get_config(), "weights": model.state_dict(),
+                               "metadata": out["metadata"]}
         result["final"] = final_metrics(out["history"], out["test"])
         value = result["final"].get(task.metric)
         if value is None:
