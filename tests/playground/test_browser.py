@@ -118,7 +118,7 @@ def test_page_loads(server: str, page: Any) -> None:
     assert page.locator(".node.input.on").count() == 2
     assert page.locator(".node.hidden-node").count() == 6
     assert page.locator(".node.output-node").count() == 1
-    assert page.locator("#links path.link").count() == 2 * 4 + 4 * 2 + 2 * 1
+    assert page.evaluate("window.playground.network.linkCount()") == 2 * 4 + 4 * 2 + 2 * 1
     assert page.locator(".dataset").count() == 7
     assert page.inner_text("#epoch") == "000,000"
     assert math.isfinite(_number(page.get_attribute("#test-loss", "data-value")))
@@ -163,9 +163,10 @@ def test_xor_trains_below_0_1_and_the_map_is_drawn(server: str, page: Any,
     assert after["orange"] > 0.15 * after["total"] and after["blue"] > 0.15 * after["total"], after
     assert after != before
     # Every neuron's small heatmap is painted too (not a 1x1 blank canvas).
-    sizes = page.evaluate("[...document.querySelectorAll('.node:not(.off) canvas')]"
-                          ".map(c => c.width)")
-    assert sizes and min(sizes) > 1
+    sizes = page.evaluate("window.playground.network.nodes.flat()"
+                          ".filter(n => !n.el.classList.contains('off'))"
+                          ".map(n => n.painted ? n.img.width : 0)")
+    assert len(sizes) == 2 + 4 + 2 + 1 and min(sizes) > 1
     shot = tmp_path / "playground-xor-trained.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot of the trained page: {shot}")
@@ -188,7 +189,7 @@ def test_changing_dataset_and_layer_size(server: str, page: Any) -> None:
     session = _session(page, server)
     assert session["setup"]["hidden"] == [5, 2]
     assert np.array(session["frame"]["weights"][0]).shape == (5, 2)
-    assert page.locator("#links path.link").count() == 2 * 5 + 5 * 2 + 2 * 1
+    assert page.evaluate("window.playground.network.linkCount()") == 2 * 5 + 5 * 2 + 2 * 1
     # A third hidden layer, then a feature switched on.
     page.click("#layer-add")
     page.wait_for_function("() => window.playground.state.hidden.length === 3")

@@ -38,6 +38,7 @@ class Playground {
     this.trace = null;          // backprop trace shown, or null
     this.traceIndex = null;
     this.rate = { epoch: 0, time: 0, value: null };
+    this.drawStats = { frames: 0, ms: 0, maxMs: 0 };   // frames drawn and time spent (benchmarks)
     this.busy = Promise.resolve();
     this.options = null;
     if (problems.length) this.banner(`Parts of the link were not understood and use defaults: ${problems.join("; ")}.`, "warn");
@@ -120,8 +121,18 @@ class Playground {
     for (const [epoch, train, test] of frame.history || []) this.lossChart.push(epoch, [test, train]);
     if (frame.grad_norms) this.gradChart.push(frame.epoch, frame.grad_norms);
     this.measureRate(frame);
-    if (!this.pending) requestAnimationFrame(() => { const f = this.pending; this.pending = null; this.draw(f); });
+    if (!this.pending) requestAnimationFrame(() => this.drawPending());
     this.pending = frame;
+  }
+
+  /** Draw the newest frame (older ones that arrived in between are skipped), timing it. */
+  drawPending() {
+    const f = this.pending; this.pending = null;
+    const t0 = performance.now();
+    this.draw(f);
+    const ms = performance.now() - t0;
+    const st = this.drawStats;
+    st.frames += 1; st.ms += ms; st.maxMs = Math.max(st.maxMs, ms);
   }
 
   measureRate(frame) {

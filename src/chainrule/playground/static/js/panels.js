@@ -29,6 +29,9 @@ export function showConfusion(frame, nClasses) {
   box.hidden = !m;
   if (!m) return;
   const table = $("confusion");
+  const key = JSON.stringify(m) + nClasses;
+  if (table.dataset.key === key) return;            // unchanged since the last frame
+  table.dataset.key = key;
   const total = m.flat().reduce((a, b) => a + b, 0) || 1;
   const head = `<tr><th class="corner">true ↓ / predicted →</th>${m.map((_, p) =>
     `<th><span class="swatch" style="background:${classColour(p, nClasses)}"></span>${p}</th>`).join("")}</tr>`;
