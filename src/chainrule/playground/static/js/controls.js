@@ -106,6 +106,7 @@ function wireMenu(app) {
     menu.hidden = !menu.hidden;
   });
   document.addEventListener("click", (e) => { if (!menu.contains(e.target)) menu.hidden = true; });
+  menu.querySelectorAll("a").forEach((a) => a.addEventListener("click", () => setTimeout(() => { menu.hidden = true; })));
   $("import-setup").addEventListener("change", async (e) => {
     const file = e.target.files[0]; e.target.value = ""; menu.hidden = true;
     if (!file) return;

@@ -65,6 +65,7 @@ export class PlaneView {
     this.showTest = false;
     this.data = null;          // {train: {x, y}, test: {x, y}}
     this.highlight = null;     // index of a training point to ring (backprop view)
+    this.preview = null;       // {grid, scale, centre, label}: a neuron shown instead of the output
     this.resize();
   }
 
@@ -124,6 +125,14 @@ export class PlaneView {
     if (off.width !== g.n) { off.width = g.n; off.height = g.n; }
     const octx = off.getContext("2d");
     const img = octx.createImageData(g.n, g.n);
+    const pv = this.preview;
+    if (pv) {
+      if (off.width !== pv.grid.n) { off.width = pv.grid.n; off.height = pv.grid.n; }
+      const small = octx.createImageData(pv.grid.n, pv.grid.n);
+      fillDiverging(small.data, pv.grid.values, pv.scale, BG_STRENGTH, this.discrete, pv.centre);
+      octx.putImageData(small, 0, 0);
+      return off;
+    }
     if (this.problem === "multiclass" && this.argmax) {
       fillClasses(img.data, g.values, this.argmax, this.nClasses, BG_STRENGTH, this.discrete);
     } else if (this.problem === "classification") {
@@ -149,6 +158,14 @@ export class PlaneView {
       ctx.fillStyle = "#eef0f3"; ctx.fillRect(r.x, r.y, r.w, r.h);
     }
     this.drawAxes(ctx, r);
+    if (this.preview) {
+      ctx.font = "600 15px system-ui, sans-serif";
+      const text = this.preview.label;
+      const w = ctx.measureText(text).width + 16;
+      ctx.fillStyle = "rgba(17,24,39,.85)"; ctx.fillRect(r.x + 8, r.y + 8, w, 26);
+      ctx.fillStyle = "#fff"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+      ctx.fillText(text, r.x + 16, r.y + 21);
+    }
     if (this.data) {
       ctx.save();
       ctx.beginPath(); ctx.rect(r.x, r.y, r.w, r.h); ctx.clip();

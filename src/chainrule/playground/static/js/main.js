@@ -30,6 +30,7 @@ class Playground {
       layerActivation: (layer, a) => this.setLayerActivation(layer, a),
       linkHover: (info, e) => this.linkHover(info, e),
       linkClick: (info, e) => this.linkClick(info, e),
+      nodeHover: (node) => this.nodeHover(node),
     });
     this.lossChart = new LineChart($("loss-chart"), { colours: ["#111827", "#9ca3af"], widths: [2.5, 2] });
     this.gradChart = new LineChart($("grad-chart"), { log: true, widths: [2.5] });
@@ -162,9 +163,10 @@ class Playground {
     this.plane.nClasses = s.problem === "multiclass" ? s.n_classes : 2;
     this.plane.discrete = s.discretize;
     this.plane.showTest = s.show_test;
-    this.plane.draw();
     this.network.discrete = s.discretize;
     this.network.update(frame);
+    this.plane.preview = this.previewOf(this.hoveredNode);
+    this.plane.draw();
     this.lossChart.draw();
     this.gradChart.draw();
     if (frame.playing && this.trace) this.clearTrace();
@@ -270,6 +272,20 @@ class Playground {
   play() { this.clearTrace(); this.session.send(this.frame && this.frame.playing ? "pause" : "play"); }
   step() { this.session.send("step"); }
   reset() { this.session.send("reset"); }
+
+  /** Hovering a neuron shows what it computes on the big map (as TensorFlow Playground does). */
+  nodeHover(node) {
+    this.hoveredNode = node;
+    this.plane.preview = this.previewOf(node);
+    this.plane.draw();
+  }
+
+  previewOf(node) {
+    if (!node || !node.painted || node.el.classList.contains("off") || !node.el.isConnected) return null;
+    const { scale, centre } = node.paint;
+    const note = centre === 0 && scale > 1 ? ` (values / ${fmt(scale, 2)})` : "";
+    return { grid: node.grid, scale, centre, label: `${this.network.nodeName(node).replace(/<[^>]+>/g, "")}${note}` };
+  }
 
   // ---- weights: hover and edit ---------------------------------------------------------------
 

@@ -94,7 +94,9 @@ export class NetworkView {
     const img = document.createElement("canvas");
     img.width = img.height = 1;
     const info = el("div", "node-info", node);
-    const rec = { el: node, img, painted: false, info, x, y, layer, j, bias: null };
+    const rec = { el: node, img, painted: false, info, x, y, layer, j, bias: null, grid: null };
+    node.addEventListener("mouseenter", () => this.h.nodeHover && this.h.nodeHover(rec));
+    node.addEventListener("mouseleave", () => this.h.nodeHover && this.h.nodeHover(null));
     if (isInput) {
       const name = FEATURES[j];
       const on = this.shape.features.includes(name);
@@ -148,6 +150,13 @@ export class NetworkView {
     for (const a of ACTIVATIONS) { const o = el("option", "", sel); o.value = a; o.textContent = ACTIVATION_LABELS[a]; }
     sel.value = this.shape.activations[layer - 1];
     sel.addEventListener("change", () => this.h.layerActivation(layer, sel.value));
+  }
+
+  /** A readable name for a node: the feature, h<layer>.<j>, or the output. */
+  nodeName(n) {
+    if (n.layer === 0) return FEATURE_LABELS[FEATURES[n.j]];
+    if (n.layer === this.shape.hidden.length + 1) return this.shape.outputs > 1 ? `output ${n.j}` : "output";
+    return `neuron h${n.layer}.${n.j}`;
   }
 
   /** Weight matrices index: weights[k][j][i] joins active input i of layer k to j of k+1. */
@@ -230,7 +239,9 @@ export class NetworkView {
         const node = nodes[j]; if (!node) return;
         const grid = decodeHeatmap(h);
         const prob = layer === L && this.shape.problem !== "regression";
-        paintSmall(node.img, grid, prob ? { scale: 0.5, centre: 0.5, discrete: this.discrete } : { scale: neuronScale(grid) });
+        node.paint = prob ? { scale: 0.5, centre: 0.5 } : { scale: neuronScale(grid), centre: 0 };
+        paintSmall(node.img, grid, { ...node.paint, discrete: prob && this.discrete });
+        node.grid = grid;
         node.painted = true;
       });
     });
