@@ -28,7 +28,7 @@ function buildDatasets(app) {
     const label = document.createElement("span"); label.textContent = DATASET_LABELS[name];
     tile.append(canvas, label);
     tile.addEventListener("click", () => {
-      if (name === "upload") $("upload").click();
+      if (name === "upload" && !app.hasUpload) $("upload").click();
       else app.change({ dataset: name });
     });
     box.appendChild(tile);
@@ -81,6 +81,7 @@ async function uploadCsv(app, input) {
   app.busy = app.busy.then(async () => {
     try {
       const r = await app.session.upload(text);
+      app.hasUpload = true;
       await app.adopt(r, true);
       app.banner(`Loaded ${file.name}: ${r.setup.problem}${r.setup.problem === "multiclass" ? ` with ${r.setup.n_classes} classes` : ""}.`, "info");
       const tile = document.querySelector('.dataset[data-dataset="upload"] canvas');
@@ -229,6 +230,7 @@ export function syncControls(app) {
   document.querySelectorAll(".dataset").forEach((t) => {
     const name = t.dataset.dataset;
     t.hidden = !(allowed.includes(name) || name === "upload");
+    if (name === "upload") t.title = app.hasUpload ? "Your CSV (Upload CSV loads another)" : "Upload a CSV: columns x1, x2, label";
     t.classList.toggle("selected", name === s.dataset);
     t.setAttribute("aria-checked", String(name === s.dataset));
   });

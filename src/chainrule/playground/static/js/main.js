@@ -196,9 +196,14 @@ class Playground {
   /** Apply a partial set-up change: page-only fields locally, the rest through the server
    *  (one change at a time, in order). */
   change(partial) {
-    const serverPart = Object.fromEntries(Object.entries(partial).filter(([k]) => !PAGE_FIELDS.includes(k)));
+    // Only what changed goes to the server (it merges it and settles dependent fields):
+    // the fields asked for, and any that normalise() had to adjust to fit them.
+    const old = serverSetup(this.state);
     Object.assign(this.state, partial);
     normalise(this.state);
+    const now = serverSetup(this.state);
+    const serverPart = Object.fromEntries(Object.entries(now).filter(([k, v]) =>
+      !PAGE_FIELDS.includes(k) && (k in partial || JSON.stringify(v) !== JSON.stringify(old[k]))));
     if (!Object.keys(serverPart).length) {
       this.writeUrl(); syncControls(this); this.applyHiding();
       if (this.frame) this.draw(this.frame);
@@ -206,13 +211,13 @@ class Playground {
     }
     const dataChanged = DATA_FIELDS.some((k) => k in serverPart);
     const wasPlaying = this.frame && this.frame.playing;
-    const setup = serverSetup(this.state);
     this.busy = this.busy.then(async () => {
       try {
-        const r = await this.session.setup(setup);
+        const r = await this.session.setup(serverPart);
         await this.adopt(r, dataChanged);
         if (wasPlaying) this.session.send("play");
       } catch (e) {
+        if (e.status === 404) { await this.createSession(); return; }   // the server freed it
         this.banner(e.message, "error");
         const r = await this.session.get().catch(() => null);
         if (r) await this.adopt(r, true);
