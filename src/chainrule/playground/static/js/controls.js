@@ -142,14 +142,15 @@ function wireBackprop(app) {
     if (near !== null) what += `<br><span class="muted">click: backprop for point #${near}</span>`;
     tip.innerHTML = `x₁ = ${fmt(x1, 2)}, x₂ = ${fmt(x2, 2)}<br>${what}`;
     tip.hidden = false;
-    tip.style.left = `${px + 14}px`; tip.style.top = `${py + 14}px`;
+    const flip = px + 14 + tip.offsetWidth > r.width;            // keep it over the map
+    tip.style.left = `${flip ? px - 14 - tip.offsetWidth : px + 14}px`; tip.style.top = `${py + 14}px`;
   });
   canvas.addEventListener("mouseleave", () => { tip.hidden = true; });
   canvas.addEventListener("click", (e) => {
     if (app.state.hide.includes("backprop")) return;
     const r = canvas.getBoundingClientRect();
     const i = app.plane.nearestTrainPoint(e.clientX - r.left, e.clientY - r.top);
-    if (i !== null) app.showTrace(i);
+    if (i !== null) { tip.hidden = true; app.showTrace(i); }
   });
 }
 
