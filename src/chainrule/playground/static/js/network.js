@@ -55,8 +55,12 @@ export class NetworkView {
     this.root.querySelectorAll(".node, .layer-head, .input-label").forEach((e) => e.remove());
     this.svg.replaceChildren();
     const W = this.root.clientWidth || 600, H = this.root.clientHeight || 460;
-    const headH = 64, labelW = 76, outLabelW = 30;
+    const labelW = 76, outLabelW = 30;
     const columns = [FEATURES.length, ...shape.hidden, shape.outputs];
+    // Narrow columns get compact layer heads (count without "neurons", small buttons).
+    const compact = (W - labelW - outLabelW - 40) / Math.max(1, columns.length - 1) < 92;
+    this.root.classList.toggle("compact", compact);
+    const headH = compact ? 66 : 80;
     const maxN = Math.max(...columns);
     const size = Math.max(20, Math.min(54, Math.floor((H - headH - 8) / (maxN * 1.28))));
     const gap = Math.round(size * 0.28);
@@ -68,8 +72,6 @@ export class NetworkView {
       const x = colX[layer], y = headH + j * (size + gap);
       return this.makeNode(layer, j, x, y, size);
     }));
-    const spacing = nCols > 1 ? usable / (nCols - 1) : usable;
-    this.root.classList.toggle("compact", spacing < 92);
     shape.hidden.forEach((n, l) => this.makeLayerHead(l + 1, colX[l + 1], size));
     this.colX = colX;
     this.W = W; this.H = H;
