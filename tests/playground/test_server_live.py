@@ -191,6 +191,13 @@ def test_editing_a_weight_changes_the_network_and_the_backprop_view(client):
     assert r.json()["frame"]["biases"][2] == [0.5]
     pg = playground_of(client, sid)
     assert pg.linears[1].weight.data[0, 2] == np.float32(-1.25)
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "step"})
+        frame = frame_at(ws, 1)
+    # training goes on from the edited weight (the optimiser holds no copy of its own)
+    assert frame["weights"][1][0][2] == pytest.approx(-1.25, abs=0.2)
+    assert frame["weights"][1][0][2] != -1.25
     view = client.get(f"/api/sessions/{sid}/backprop?index=0").json()
     assert view["layers"][1]["a"][0] == pytest.approx(
         float(pg.linears[1].weight.data[0] @ np.asarray(view["layers"][0]["z"])
