@@ -287,3 +287,41 @@ def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None
         assert other.evaluate("location.hash") == page.evaluate("location.hash")
     finally:
         other.close()
+
+
+def test_edit_a_weight_and_upload_a_csv(server: str, page: Any, tmp_path: Path) -> None:
+    _open(page, server + "/#dataset=xor")
+    # Hover the link x2 -> h1.1 (found by its drawn geometry), read it, click it, set it.
+    x, y = page.evaluate("""() => {
+        const n = window.playground.network, l = n.links[0][1][1];
+        const r = document.getElementById('network').getBoundingClientRect();
+        const mx = (l.x1 + l.x2) / 2;
+        return [r.left + mx, r.top + (l.y1 + l.y2) / 2];
+    }""")
+    page.mouse.move(x, y)
+    tip = page.inner_text("#link-tip")
+    assert "x2 → h1.1" in tip and "w =" in tip
+    page.mouse.click(x, y)
+    page.fill("#weight-value", "-2.75")
+    page.press("#weight-value", "Enter")
+    page.wait_for_function("() => window.playground.frame.weights[0][1][1] === -2.75")
+    assert _session(page, server)["frame"]["weights"][0][1][1] == -2.75
+
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(-2, 2, (120, 2))
+    labels = (np.hypot(pts[:, 0], pts[:, 1]) < 1.2).astype(int)
+    csv = tmp_path / "ring.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{a:.4f},{b:.4f},{c}\n"
+                                             for (a, b), c in zip(pts, labels)))
+    page.set_input_files("#upload", str(csv))
+    page.wait_for_function("() => window.playground.state.dataset === 'upload'")
+    data = page.evaluate("window.playground.plane.data")
+    assert len(data["train"]["x"]) + len(data["test"]["x"]) == 120
+    assert page.locator(".dataset.selected").get_attribute("data-dataset") == "upload"
+    # A CSV the server refuses (10 columns) leaves the page on its data, with a message.
+    bad = tmp_path / "wide.csv"
+    bad.write_text("\n".join(",".join(["1"] * 10) for _ in range(20)) + "\n")
+    page.set_input_files("#upload", str(bad))
+    page.wait_for_selector(".banner.error")
+    assert "wide.csv" in page.inner_text("#banner")
+    assert page.evaluate("window.playground.state.dataset") == "upload"

@@ -232,7 +232,7 @@ export class PlaneView {
   }
 }
 
-export function niceStep(raw) {
+function niceStep(raw) {
   const p = Math.pow(10, Math.floor(Math.log10(raw)));
   const m = raw / p;
   return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;

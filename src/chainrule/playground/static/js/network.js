@@ -18,7 +18,7 @@ import { fmt } from "./format.js";
 const SVG = "http://www.w3.org/2000/svg";
 const STEPS = 24;           // colour/width steps per sign when drawing links
 const HIT = 5;              // pixels either side of a link that still count as on it
-const MANY_LINKS = 300;     // above this, links are redrawn at most every LINK_INTERVAL ms
+const MANY_LINKS = 300;     // above this, links are straight and redrawn at most every LINK_INTERVAL ms
 const LINK_INTERVAL = 200;
 const el = (tag, cls, parent) => {
   const e = document.createElement(tag); if (cls) e.className = cls; if (parent) parent.appendChild(e); return e;
@@ -178,6 +178,7 @@ export class NetworkView {
       this.links.push(this.nodes[k + 1].map((dst) => srcNodes.map((src) => (
         { x1: src.x + this.size, y1: src.y + half, x2: dst.x, y2: dst.y + half }))));
     }
+    this.straight = this.linkCount() > MANY_LINKS;   // dense networks: straight links, cheaper to draw
   }
 
   /** Number of links drawn (for tests and the console). */
@@ -191,7 +192,7 @@ export class NetworkView {
       if (!first || px < first.x1 || px > first.x2) continue;
       let best = null, bestD = HIT;
       this.links[k].forEach((row, j) => row.forEach((l, i) => {
-        const y = curveY(l, px);
+        const y = this.straight ? l.y1 + ((px - l.x1) / (l.x2 - l.x1)) * (l.y2 - l.y1) : curveY(l, px);
         const d = Math.abs(y - py);
         if (d < bestD) { bestD = d; best = [k, j, i]; }
       }));
@@ -214,7 +215,8 @@ export class NetworkView {
     if (!hit) { this.hoverPath.setAttribute("d", ""); this.h.linkHover(null); return; }
     const l = this.links[hit[0]][hit[1]][hit[2]];
     const mx = (l.x1 + l.x2) / 2;
-    this.hoverPath.setAttribute("d", `M${l.x1},${l.y1} C${mx},${l.y1} ${mx},${l.y2} ${l.x2},${l.y2}`);
+    this.hoverPath.setAttribute("d", this.straight ? `M${l.x1},${l.y1} L${l.x2},${l.y2}`
+      : `M${l.x1},${l.y1} C${mx},${l.y1} ${mx},${l.y2} ${l.x2},${l.y2}`);
     this.h.linkHover(this.linkInfo(...hit), e);
   }
 
@@ -288,18 +290,23 @@ export class NetworkView {
     const ctx = this.linkLayer.getContext("2d");
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.W, this.H);
-    ctx.lineCap = "round";
+    ctx.lineCap = "butt";
+    // Dense networks get thinner links (they would only overlap) and skip the faintest.
+    const count = this.linkCount();
+    const widest = Math.max(2.5, Math.min(7.7, 7.7 * Math.sqrt(120 / count)));
     buckets.forEach((links, b) => {
       if (!links.length) return;
       const negative = b <= STEPS;
-      const m = (negative ? b : b - STEPS - 1) / STEPS;
+      const step = negative ? b : b - STEPS - 1;
+      if (step === 0 && count > MANY_LINKS) return;
+      const m = step / STEPS;
       ctx.strokeStyle = signColour(negative ? -m : m, 1);
-      ctx.lineWidth = 0.7 + 7 * m;
+      ctx.lineWidth = 0.7 + (widest - 0.7) * m;
       for (const l of links) {
-        const mx = (l.x1 + l.x2) / 2;
         ctx.beginPath();
         ctx.moveTo(l.x1, l.y1);
-        ctx.bezierCurveTo(mx, l.y1, mx, l.y2, l.x2, l.y2);
+        if (this.straight) ctx.lineTo(l.x2, l.y2);
+        else { const mx = (l.x1 + l.x2) / 2; ctx.bezierCurveTo(mx, l.y1, mx, l.y2, l.x2, l.y2); }
         ctx.stroke();
       }
     });
@@ -328,7 +335,6 @@ export class NetworkView {
     this.styleLinks();
   }
 
-  setDiscrete(on) { this.discrete = on; if (this.frame) this.update(this.frame); }
 }
 
 /** y of the link's curve at x (bezier with both control points at mid-x), by bisection on t. */
