@@ -341,3 +341,38 @@ def test_switching_back_to_an_upload_takes_its_problem_and_classes(client):
     assert (s["problem"], s["n_classes"], s["loss"]) == ("multiclass", 4, "ce")
     frame = client.get(f"/api/sessions/{sid}").json()["frame"]
     assert len(frame["neurons"][-1]) == 4 and np.shape(frame["confusion"]["test"]) == (4, 4)
+
+
+def test_a_long_epoch_pauses_between_batches_and_resumes_where_it_stopped():
+    from chainrule.playground.config import normalize_setup
+    from chainrule.playground.driver import Playground
+
+    setup = normalize_setup({"hidden": [16] * 8, "batch_size": 1, "n_points": 400,
+                             "activation": "gelu"})
+    whole, parts = Playground(setup), Playground(setup)
+    whole.train_epoch()
+    chunks = 0
+    while not parts.advance(0.0):  # one batch at a time
+        chunks += 1
+        assert parts.epoch == 0
+    assert chunks == len(parts.train_x) - 1 and parts.epoch == 1
+    for a, b in zip(whole.linears, parts.linears):
+        np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    assert whole.history == parts.history
+
+
+def test_frames_follow_a_long_epoch_and_pause_stops_inside_it(client):
+    sid, body = session(client, hidden=[16] * 8, batch_size=1, n_points=2000,
+                        train_ratio=90, activation="gelu")
+    start = body["frame"]["weights"]
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "play"})
+        msg = ws.receive_json()
+        while not (msg["playing"] and msg["weights"] != start):
+            msg = ws.receive_json()
+        assert msg["epoch"] == 0  # the weights moved inside the first epoch
+        ws.send_json({"cmd": "pause"})
+        while msg["playing"]:
+            msg = ws.receive_json()
+    assert msg["epoch"] == 0
