@@ -376,3 +376,24 @@ def test_frames_follow_a_long_epoch_and_pause_stops_inside_it(client):
         while msg["playing"]:
             msg = ws.receive_json()
     assert msg["epoch"] == 0
+
+
+def test_an_uploaded_dataset_exports_and_evaluates_the_same(client, tmp_path):
+    rng = np.random.default_rng(2)
+    X = np.round(rng.uniform(-3, 3, (150, 2)), 3)
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    sid, _ = session(client, features=["x1", "x2", "x1x2"])
+    assert client.post(f"/api/sessions/{sid}/upload", content=_csv(X, labels)).status_code == 200
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        for e in range(1, 4):
+            ws.send_json({"cmd": "step"})
+            frame = frame_at(ws, e)
+    r = client.get(f"/api/sessions/{sid}/export/model")
+    zipfile.ZipFile(io.BytesIO(r.content)).extractall(tmp_path)
+    (run,) = tmp_path.iterdir()
+    done = _cli("evaluate", ".", cwd=run)
+    assert done.returncode == 0, done.stderr
+    accuracy = float(re.search(r"accuracy (\d\.\d+)", done.stdout).group(1))
+    assert accuracy == pytest.approx(frame["accuracy"]["test"], abs=1e-4)
+    assert len(re.findall(r"^\s+[012]\s+\d", done.stdout, re.M)) == 3  # a row per class

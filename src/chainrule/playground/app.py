@@ -220,6 +220,9 @@ class PlaygroundAPI:
         errors_seen = session.errors[-1][0] if session.errors else 0
         last = -math.inf
         while True:
+            if session.closed:
+                await ws.close(code=4404, reason="the session was closed")
+                return
             due = last + FRAME_INTERVAL - loop.time()
             timeout = max(due, 0.002) if session.version != sent_version else FRAME_INTERVAL
             with contextlib.suppress(asyncio.TimeoutError):

@@ -36,6 +36,7 @@ class Session:
         self.last_used = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.closed = False
 
     @property
     def setup(self) -> dict[str, Any]:
@@ -68,6 +69,8 @@ class Session:
     # ------------------------------------------------------------- commands
     def play(self) -> None:
         with self.lock:
+            if self.closed:
+                raise SetupError("this session was closed; create a new one", status=404)
             if self.playing:
                 return
             if self.playground.diverged:
@@ -200,6 +203,8 @@ class Session:
             return frame, pg.epoch, self.generation
 
     def close(self) -> None:
+        """Stop training for good (the session was deleted or freed)."""
+        self.closed = True
         self._stop.set()
 
 
