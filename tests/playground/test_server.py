@@ -309,6 +309,8 @@ def test_the_page_is_served_at_the_root(client):
 def test_pages_of_other_sites_cannot_drive_the_server(client):
     refused(client.post("/api/sessions", json={}, headers={"Origin": "http://evil.example"}),
             403, "another site")
+    refused(client.post("/api/sessions", json={}, headers={"Origin": "null"}), 403,
+            "another site")
     sid = new_session(client, )
     from starlette.websockets import WebSocketDisconnect
 

@@ -286,7 +286,7 @@ class SameOriginMiddleware:
             headers = dict(scope.get("headers") or [])
             origin = headers.get(b"origin", b"").decode("latin-1")
             host = headers.get(b"host", b"").decode("latin-1")
-            if origin and origin != "null" and urlsplit(origin).netloc != host:
+            if origin and urlsplit(origin).netloc != host:  # "null" included
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 4403})
                     return
