@@ -145,6 +145,7 @@ def test_xor_trains_below_0_1_and_the_map_is_drawn(server: str, page: Any,
                                                    tmp_path: Path) -> None:
     _open(page, server + "/#dataset=xor")
     before = _heatmap_colours(page)
+    page.select_option("#speed", "1000")                       # as fast as the server goes
     page.click("#play")
     page.wait_for_function(
         "() => { const v = document.getElementById('test-loss').dataset.value;"

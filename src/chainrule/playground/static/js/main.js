@@ -66,7 +66,10 @@ class Playground {
         const hide = this.state.hide;
         this.state = fromHash("").state; this.state.hide = hide;
         r = await this.session.create(serverSetup(this.state));
-      } else { this.banner(e.message, "error"); throw e; }
+      } else {
+        this.banner(`${e.message} — reload the page to try again.`, "error");
+        return;
+      }
     }
     await this.adopt(r, true);
     this.session.connect();
