@@ -77,6 +77,7 @@ class Playground {
 
   /** Take the server's answer to a set-up change: its normalised set-up, domain and frame. */
   async adopt(r, dataChanged) {
+    const data = dataChanged ? await this.session.data() : null;   // before any change is shown
     const page = { show_test: this.state.show_test, discretize: this.state.discretize, hide: this.state.hide };
     this.state = normalise({ ...this.state, ...r.setup, ...page });
     this.writeUrl();
@@ -84,10 +85,7 @@ class Playground {
     this.plane.domain = r.domain;
     this.clearTrace();
     this.buildNetwork();
-    if (dataChanged) {
-      const d = await this.session.data();
-      this.plane.data = { train: d.train, test: d.test };
-    }
+    if (data) this.plane.data = { train: data.train, test: data.test };
     this.frame = null;
     this.onFrame({ ...r.frame, history_reset: true });
   }
