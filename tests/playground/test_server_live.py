@@ -149,6 +149,7 @@ def test_the_backprop_view_gives_explain_networks_numbers(client, setup):
         def loss(z, y):
             d = unit(z) - y
             return (d * d).mean()
+        loss.__name__ = view["loss_name"]
         y = np.asarray([view["y"]], dtype=float)
     else:
         loss, y = _explain_loss(pg), pg.train_y[i]
@@ -167,6 +168,7 @@ def test_the_backprop_view_gives_explain_networks_numbers(client, setup):
         np.testing.assert_allclose(got["dW"], dW, rtol=2e-4, atol=1e-6)
         np.testing.assert_allclose(got["db"], db, rtol=2e-4, atol=1e-6)
     assert view["x"] == pytest.approx(pg.points.train.X[i].tolist(), rel=1e-5)
+    assert view["table"] == explain.explain_network(pg.model, x, y, loss=loss).to_text()
 
 
 def _gradients_of_one_point(pg, i):

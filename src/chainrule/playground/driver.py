@@ -266,7 +266,8 @@ class Playground:
                 "layers": [{"activation": t.activation, "a": frames.rounded(t.a),
                             "z": frames.rounded(t.z), "fprime": frames.rounded(t.fprime),
                             "delta": frames.rounded(t.delta), "dW": frames.rounded(t.dW),
-                            "db": frames.rounded(t.db)} for t in trace.layers]}
+                            "db": frames.rounded(t.db)} for t in trace.layers],
+                "table": trace.to_text()}
 
     def set_weight(self, layer: Any, to: Any, source: Any, value: Any) -> None:
         """``weights[layer][to][source] = value`` (``source == "bias"``: the bias)."""
