@@ -149,6 +149,7 @@ def test_a_50_megabyte_upload_is_refused_and_the_server_stays_healthy(client):
     ("x1,x2,label\n" + "1,2,0\n1,nan,1\n" * 10, 400, ["nan"]),
     ("x1,x2,label\n" + "1,2,0\n1,2,7\n" * 10, 400, ["class labels"]),
     ("x1,x2,label\n" + "1,2,1\n" * 20, 400, ["same"]),
+    ("x1,x2,label\n" + "1,2,0\n" * 20 + "3,4,1\n", 400, ["class 1 has 1 point"]),
     ("1,2,0\n" * (LIMITS["upload_rows"] + 5), 413, ["rows"]),
     ("", 400, ["0 data rows"]),
 ])
