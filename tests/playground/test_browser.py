@@ -106,6 +106,11 @@ def _session(page: Any, base: str) -> dict[str, Any]:
     return _api(base, f"/api/sessions/{sid}")
 
 
+def _settled(page: Any) -> None:
+    """Wait until every set-up change the page has sent is answered and shown."""
+    page.evaluate("window.playground.busy.then(() => true)")
+
+
 def _number(text: str) -> float:
     return float(text.replace("\u2212", "-").replace("\u221e", "inf"))
 
@@ -181,11 +186,13 @@ def test_changing_dataset_and_layer_size(server: str, page: Any) -> None:
     page.wait_for_function("() => window.playground.state.dataset === 'spiral'"
                            " && document.querySelector(\".dataset.selected\").dataset.dataset === 'spiral'")
     page.wait_for_function(f"() => JSON.stringify(window.playground.plane.data.train.x) !== {json.dumps(points_before)}")
+    _settled(page)
     assert _session(page, server)["setup"]["dataset"] == "spiral"
 
     # + on the first hidden layer: 5 neurons there, in the page, the URL and the server.
     page.locator(".layer-head").first.locator("button", has_text="+").click()
     page.wait_for_function("() => document.querySelectorAll(\".node[data-layer='1']\").length === 5")
+    _settled(page)
     assert "hidden=5,2" in page.evaluate("location.hash")
     session = _session(page, server)
     assert session["setup"]["hidden"] == [5, 2]
@@ -196,6 +203,7 @@ def test_changing_dataset_and_layer_size(server: str, page: Any) -> None:
     page.wait_for_function("() => window.playground.state.hidden.length === 3")
     page.click(".node.input[data-feature='x1sq']")
     page.wait_for_function("() => window.playground.state.features.includes('x1sq')")
+    _settled(page)
     setup = _session(page, server)["setup"]
     assert setup["hidden"] == [5, 2, 2] and setup["features"] == ["x1", "x2", "x1sq"]
     assert page.inner_text("#layer-count") == "3"
@@ -277,8 +285,10 @@ def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None
     # comes back in the same state.
     page.select_option("#lr", "0.3")
     page.wait_for_function("() => location.hash.includes('lr=0.3')")
+    _settled(page)
     page.locator(".layer-head").nth(1).locator("select").select_option("sigmoid")
     page.wait_for_function("() => location.hash.includes('activations=relu,sigmoid,gelu')")
+    _settled(page)
     url = page.url
     state = page.evaluate("JSON.stringify(window.playground.state)")
     other = browser.new_page()
