@@ -1,7 +1,7 @@
 """The playground's live speed: epochs per second that reach the page, with frames.
 
-A real uvicorn server runs in a thread of this process, and a WebSocket client (the
-``websockets`` package uvicorn's standard extra installs) presses play and reads every
+``chainrule playground`` runs in its own process (uvicorn), and a WebSocket client here
+(the ``websockets`` package uvicorn's standard extra installs) presses play and reads every
 frame, as the page does, decoding its JSON. Measured for the default network (2-4-2-1
 tanh on circle, 250 training points, batch 10) and for 8 hidden layers of 16 neurons:
 
@@ -21,27 +21,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import threading
+import os
+import re
+import subprocess
+import sys
 import time
-from typing import Any
+from pathlib import Path
 
 from _timing import best_of
 
 NETWORKS = {"default 2-4-2-1": {}, "8 x 16": {"hidden": [16] * 8}}
 
 
-def start_server() -> tuple[Any, int]:
-    import uvicorn
-
-    from chainrule.playground import create_app
-    from chainrule.playground.server import bind
-
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="error"))
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-    while not server.started:
-        time.sleep(0.01)
-    return server, sock.getsockname()[1]
+def start_server() -> tuple[subprocess.Popen, int]:
+    """``chainrule playground`` in its own process, as a user runs it; (process, port)."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "chainrule.cli", "playground"], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())
+    if match is None:
+        proc.kill()
+        raise RuntimeError("chainrule playground did not print its address")
+    return proc, int(match.group(1))
 
 
 def new_session(port: int, setup: dict) -> str:
@@ -110,7 +113,8 @@ def main() -> None:
             free = served(port, setup, 1000, args.seconds)
             rows.append((name, capped, free, bare, frame_s))
     finally:
-        server.should_exit = True
+        server.terminate()
+        server.wait(10)
     print(f"{'network':<17}{'cap 60: ep/s':>13}{'uncapped: ep/s':>16}{'frames/s':>10}"
           f"{'kB/frame':>10}{'bare ep/s':>11}{'ratio':>7}{'frame ms':>10}")
     for name, capped, free, bare, frame_s in rows:

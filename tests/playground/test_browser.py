@@ -106,6 +106,11 @@ def _session(page: Any, base: str) -> dict[str, Any]:
     return _api(base, f"/api/sessions/{sid}")
 
 
+def _settled(page: Any) -> None:
+    """Wait until every set-up change the page has sent is answered and shown."""
+    page.evaluate("window.playground.busy.then(() => true)")
+
+
 def _number(text: str) -> float:
     return float(text.replace("\u2212", "-").replace("\u221e", "inf"))
 
@@ -118,7 +123,7 @@ def test_page_loads(server: str, page: Any) -> None:
     assert page.locator(".node.input.on").count() == 2
     assert page.locator(".node.hidden-node").count() == 6
     assert page.locator(".node.output-node").count() == 1
-    assert page.locator("#links path.link").count() == 2 * 4 + 4 * 2 + 2 * 1
+    assert page.evaluate("window.playground.network.linkCount()") == 2 * 4 + 4 * 2 + 2 * 1
     assert page.locator(".dataset").count() == 7
     assert page.inner_text("#epoch") == "000,000"
     assert math.isfinite(_number(page.get_attribute("#test-loss", "data-value")))
@@ -145,6 +150,7 @@ def test_xor_trains_below_0_1_and_the_map_is_drawn(server: str, page: Any,
                                                    tmp_path: Path) -> None:
     _open(page, server + "/#dataset=xor")
     before = _heatmap_colours(page)
+    page.select_option("#speed", "1000")                       # as fast as the server goes
     page.click("#play")
     page.wait_for_function(
         "() => { const v = document.getElementById('test-loss').dataset.value;"
@@ -163,9 +169,10 @@ def test_xor_trains_below_0_1_and_the_map_is_drawn(server: str, page: Any,
     assert after["orange"] > 0.15 * after["total"] and after["blue"] > 0.15 * after["total"], after
     assert after != before
     # Every neuron's small heatmap is painted too (not a 1x1 blank canvas).
-    sizes = page.evaluate("[...document.querySelectorAll('.node:not(.off) canvas')]"
-                          ".map(c => c.width)")
-    assert sizes and min(sizes) > 1
+    sizes = page.evaluate("window.playground.network.nodes.flat()"
+                          ".filter(n => !n.el.classList.contains('off'))"
+                          ".map(n => n.painted ? n.img.width : 0)")
+    assert len(sizes) == 2 + 4 + 2 + 1 and min(sizes) > 1
     shot = tmp_path / "playground-xor-trained.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot of the trained page: {shot}")
@@ -179,21 +186,24 @@ def test_changing_dataset_and_layer_size(server: str, page: Any) -> None:
     page.wait_for_function("() => window.playground.state.dataset === 'spiral'"
                            " && document.querySelector(\".dataset.selected\").dataset.dataset === 'spiral'")
     page.wait_for_function(f"() => JSON.stringify(window.playground.plane.data.train.x) !== {json.dumps(points_before)}")
+    _settled(page)
     assert _session(page, server)["setup"]["dataset"] == "spiral"
 
     # + on the first hidden layer: 5 neurons there, in the page, the URL and the server.
     page.locator(".layer-head").first.locator("button", has_text="+").click()
     page.wait_for_function("() => document.querySelectorAll(\".node[data-layer='1']\").length === 5")
+    _settled(page)
     assert "hidden=5,2" in page.evaluate("location.hash")
     session = _session(page, server)
     assert session["setup"]["hidden"] == [5, 2]
     assert np.array(session["frame"]["weights"][0]).shape == (5, 2)
-    assert page.locator("#links path.link").count() == 2 * 5 + 5 * 2 + 2 * 1
+    assert page.evaluate("window.playground.network.linkCount()") == 2 * 5 + 5 * 2 + 2 * 1
     # A third hidden layer, then a feature switched on.
     page.click("#layer-add")
     page.wait_for_function("() => window.playground.state.hidden.length === 3")
     page.click(".node.input[data-feature='x1sq']")
     page.wait_for_function("() => window.playground.state.features.includes('x1sq')")
+    _settled(page)
     setup = _session(page, server)["setup"]
     assert setup["hidden"] == [5, 2, 2] and setup["features"] == ["x1", "x2", "x1sq"]
     assert page.inner_text("#layer-count") == "3"
@@ -275,8 +285,10 @@ def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None
     # comes back in the same state.
     page.select_option("#lr", "0.3")
     page.wait_for_function("() => location.hash.includes('lr=0.3')")
+    _settled(page)
     page.locator(".layer-head").nth(1).locator("select").select_option("sigmoid")
     page.wait_for_function("() => location.hash.includes('activations=relu,sigmoid,gelu')")
+    _settled(page)
     url = page.url
     state = page.evaluate("JSON.stringify(window.playground.state)")
     other = browser.new_page()
@@ -286,3 +298,41 @@ def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None
         assert other.evaluate("location.hash") == page.evaluate("location.hash")
     finally:
         other.close()
+
+
+def test_edit_a_weight_and_upload_a_csv(server: str, page: Any, tmp_path: Path) -> None:
+    _open(page, server + "/#dataset=xor")
+    # Hover the link x2 -> h1.1 (found by its drawn geometry), read it, click it, set it.
+    x, y = page.evaluate("""() => {
+        const n = window.playground.network, l = n.links[0][1][1];
+        const r = document.getElementById('network').getBoundingClientRect();
+        const mx = (l.x1 + l.x2) / 2;
+        return [r.left + mx, r.top + (l.y1 + l.y2) / 2];
+    }""")
+    page.mouse.move(x, y)
+    tip = page.inner_text("#link-tip")
+    assert "x2 → h1.1" in tip and "w =" in tip
+    page.mouse.click(x, y)
+    page.fill("#weight-value", "-2.75")
+    page.press("#weight-value", "Enter")
+    page.wait_for_function("() => window.playground.frame.weights[0][1][1] === -2.75")
+    assert _session(page, server)["frame"]["weights"][0][1][1] == -2.75
+
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(-2, 2, (120, 2))
+    labels = (np.hypot(pts[:, 0], pts[:, 1]) < 1.2).astype(int)
+    csv = tmp_path / "ring.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{a:.4f},{b:.4f},{c}\n"
+                                             for (a, b), c in zip(pts, labels)))
+    page.set_input_files("#upload", str(csv))
+    page.wait_for_function("() => window.playground.state.dataset === 'upload'")
+    data = page.evaluate("window.playground.plane.data")
+    assert len(data["train"]["x"]) + len(data["test"]["x"]) == 120
+    assert page.locator(".dataset.selected").get_attribute("data-dataset") == "upload"
+    # A CSV the server refuses (10 columns) leaves the page on its data, with a message.
+    bad = tmp_path / "wide.csv"
+    bad.write_text("\n".join(",".join(["1"] * 10) for _ in range(20)) + "\n")
+    page.set_input_files("#upload", str(bad))
+    page.wait_for_selector(".banner.error")
+    assert "wide.csv" in page.inner_text("#banner")
+    assert page.evaluate("window.playground.state.dataset") == "upload"

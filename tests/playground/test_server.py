@@ -149,6 +149,7 @@ def test_a_50_megabyte_upload_is_refused_and_the_server_stays_healthy(client):
     ("x1,x2,label\n" + "1,2,0\n1,nan,1\n" * 10, 400, ["nan"]),
     ("x1,x2,label\n" + "1,2,0\n1,2,7\n" * 10, 400, ["class labels"]),
     ("x1,x2,label\n" + "1,2,1\n" * 20, 400, ["same"]),
+    ("x1,x2,label\n" + "1,2,0\n" * 20 + "3,4,1\n", 400, ["class 1 has 1 point"]),
     ("1,2,0\n" * (LIMITS["upload_rows"] + 5), 413, ["rows"]),
     ("", 400, ["0 data rows"]),
 ])
@@ -309,6 +310,8 @@ def test_the_page_is_served_at_the_root(client):
 def test_pages_of_other_sites_cannot_drive_the_server(client):
     refused(client.post("/api/sessions", json={}, headers={"Origin": "http://evil.example"}),
             403, "another site")
+    refused(client.post("/api/sessions", json={}, headers={"Origin": "null"}), 403,
+            "another site")
     sid = new_session(client, )
     from starlette.websockets import WebSocketDisconnect
 
@@ -346,3 +349,40 @@ def test_a_diverging_run_pauses_with_a_message_and_refuses_to_play_on(client):
         assert frame["train_loss"] is not None
     assert client.get(f"/api/sessions/{sid}/backprop?index=0").status_code == 200
     assert_healthy(client)
+
+
+def test_deleting_a_session_closes_its_socket(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    sid = new_session(client)
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "play"})
+        assert client.delete(f"/api/sessions/{sid}").status_code == 200
+        with pytest.raises(WebSocketDisconnect) as info:
+            while True:
+                ws.receive_json()
+    assert info.value.code == 4404
+    assert_healthy(client)
+
+
+def test_the_command_refuses_a_port_in_use_with_one_line():
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    try:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parents[2] / "src"), os.environ.get("PYTHONPATH", "")])}
+        done = subprocess.run([sys.executable, "-m", "chainrule.cli", "playground", "--port",
+                               str(taken.getsockname()[1])], env=env, capture_output=True,
+                              text=True, timeout=60)
+    finally:
+        taken.close()
+    assert done.returncode == 1
+    assert done.stderr.startswith("chainrule: error: cannot listen on 127.0.0.1:")

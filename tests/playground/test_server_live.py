@@ -149,6 +149,7 @@ def test_the_backprop_view_gives_explain_networks_numbers(client, setup):
         def loss(z, y):
             d = unit(z) - y
             return (d * d).mean()
+        loss.__name__ = view["loss_name"]
         y = np.asarray([view["y"]], dtype=float)
     else:
         loss, y = _explain_loss(pg), pg.train_y[i]
@@ -167,6 +168,7 @@ def test_the_backprop_view_gives_explain_networks_numbers(client, setup):
         np.testing.assert_allclose(got["dW"], dW, rtol=2e-4, atol=1e-6)
         np.testing.assert_allclose(got["db"], db, rtol=2e-4, atol=1e-6)
     assert view["x"] == pytest.approx(pg.points.train.X[i].tolist(), rel=1e-5)
+    assert view["table"] == explain.explain_network(pg.model, x, y, loss=loss).to_text()
 
 
 def _gradients_of_one_point(pg, i):
@@ -191,6 +193,13 @@ def test_editing_a_weight_changes_the_network_and_the_backprop_view(client):
     assert r.json()["frame"]["biases"][2] == [0.5]
     pg = playground_of(client, sid)
     assert pg.linears[1].weight.data[0, 2] == np.float32(-1.25)
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "step"})
+        frame = frame_at(ws, 1)
+    # training goes on from the edited weight (the optimiser holds no copy of its own)
+    assert frame["weights"][1][0][2] == pytest.approx(-1.25, abs=0.2)
+    assert frame["weights"][1][0][2] != -1.25
     view = client.get(f"/api/sessions/{sid}/backprop?index=0").json()
     assert view["layers"][1]["a"][0] == pytest.approx(
         float(pg.linears[1].weight.data[0] @ np.asarray(view["layers"][0]["z"])
@@ -334,3 +343,59 @@ def test_switching_back_to_an_upload_takes_its_problem_and_classes(client):
     assert (s["problem"], s["n_classes"], s["loss"]) == ("multiclass", 4, "ce")
     frame = client.get(f"/api/sessions/{sid}").json()["frame"]
     assert len(frame["neurons"][-1]) == 4 and np.shape(frame["confusion"]["test"]) == (4, 4)
+
+
+def test_a_long_epoch_pauses_between_batches_and_resumes_where_it_stopped():
+    from chainrule.playground.config import normalize_setup
+    from chainrule.playground.driver import Playground
+
+    setup = normalize_setup({"hidden": [16] * 8, "batch_size": 1, "n_points": 400,
+                             "activation": "gelu"})
+    whole, parts = Playground(setup), Playground(setup)
+    whole.train_epoch()
+    chunks = 0
+    while not parts.advance(0.0):  # one batch at a time
+        chunks += 1
+        assert parts.epoch == 0
+    assert chunks == len(parts.train_x) - 1 and parts.epoch == 1
+    for a, b in zip(whole.linears, parts.linears):
+        np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    assert whole.history == parts.history
+
+
+def test_frames_follow_a_long_epoch_and_pause_stops_inside_it(client):
+    sid, body = session(client, hidden=[16] * 8, batch_size=1, n_points=2000,
+                        train_ratio=90, activation="gelu")
+    start = body["frame"]["weights"]
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "play"})
+        msg = ws.receive_json()
+        while not (msg["playing"] and msg["weights"] != start):
+            msg = ws.receive_json()
+        assert msg["epoch"] == 0  # the weights moved inside the first epoch
+        ws.send_json({"cmd": "pause"})
+        while msg["playing"]:
+            msg = ws.receive_json()
+    assert msg["epoch"] == 0
+
+
+def test_an_uploaded_dataset_exports_and_evaluates_the_same(client, tmp_path):
+    rng = np.random.default_rng(2)
+    X = np.round(rng.uniform(-3, 3, (150, 2)), 3)
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    sid, _ = session(client, features=["x1", "x2", "x1x2"])
+    assert client.post(f"/api/sessions/{sid}/upload", content=_csv(X, labels)).status_code == 200
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        for e in range(1, 4):
+            ws.send_json({"cmd": "step"})
+            frame = frame_at(ws, e)
+    r = client.get(f"/api/sessions/{sid}/export/model")
+    zipfile.ZipFile(io.BytesIO(r.content)).extractall(tmp_path)
+    (run,) = tmp_path.iterdir()
+    done = _cli("evaluate", ".", cwd=run)
+    assert done.returncode == 0, done.stderr
+    accuracy = float(re.search(r"accuracy (\d\.\d+)", done.stdout).group(1))
+    assert accuracy == pytest.approx(frame["accuracy"]["test"], abs=1e-4)
+    assert len(re.findall(r"^\s+[012]\s+\d", done.stdout, re.M)) == 3  # a row per class

@@ -220,6 +220,9 @@ class PlaygroundAPI:
         errors_seen = session.errors[-1][0] if session.errors else 0
         last = -math.inf
         while True:
+            if session.closed:
+                await ws.close(code=4404, reason="the session was closed")
+                return
             due = last + FRAME_INTERVAL - loop.time()
             timeout = max(due, 0.002) if session.version != sent_version else FRAME_INTERVAL
             with contextlib.suppress(asyncio.TimeoutError):
@@ -283,7 +286,7 @@ class SameOriginMiddleware:
             headers = dict(scope.get("headers") or [])
             origin = headers.get(b"origin", b"").decode("latin-1")
             host = headers.get(b"host", b"").decode("latin-1")
-            if origin and origin != "null" and urlsplit(origin).netloc != host:
+            if origin and urlsplit(origin).netloc != host:  # "null" included
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 4403})
                     return

@@ -8,6 +8,7 @@ gives the backprop view. Not thread-safe: a session serialises the calls.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,8 @@ class Playground:
         self.step = train.TrainStep(self.model, self.loss, self.optimizer)
         self.linears = [m for m in self.model.layers if isinstance(m, nn.Linear)]
         self.rng = np.random.default_rng(self.init_seed)
+        self._order: np.ndarray | None = None  # the epoch in progress: its batch order
+        self._cursor = 0
         self.epoch = 0
         self.history: list[tuple[int, float, float]] = []
         self.train_loss, self.test_loss = self.losses()
@@ -80,21 +83,34 @@ class Playground:
         self.build()
 
     def train_epoch(self) -> None:
-        """One pass over the training points in shuffled mini-batches; then the losses."""
+        """Finish the epoch in progress (or run a whole new one); then the losses."""
+        self.advance(None)
+
+    def advance(self, budget: float | None) -> bool:
+        """Train the next mini-batches of the epoch in progress (shuffled when it begins)
+        until it ends, or until ``budget`` seconds have passed (None: no limit), so a
+        long epoch can be paused between batches. True when an epoch was completed."""
         X, y, bs = self.train_x, self.train_y, self.setup["batch_size"]
-        order = self.rng.permutation(len(X))
+        if self._order is None:
+            self._order, self._cursor = self.rng.permutation(len(X)), 0
         reg, rate = self.setup["regularization"], self.setup["reg_rate"]
+        deadline = math.inf if budget is None else time.perf_counter() + budget
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, len(X), bs):
-                idx = order[start:start + bs]
+            while self._cursor < len(X):
+                idx = self._order[self._cursor:self._cursor + bs]
+                self._cursor += bs
                 self.step.gradients(X[idx], y[idx])
                 if reg != "none" and rate > 0:
                     self._penalise(reg, rate)
                 else:
                     self.optimizer.step()
+                if self._cursor < len(X) and time.perf_counter() >= deadline:
+                    return False
+            self._order = None
             self.epoch += 1
             self.train_loss, self.test_loss = self.losses()
         self._record()
+        return True
 
     def _penalise(self, reg: str, rate: float) -> None:
         """Add the penalty's gradient to the weights' (not the biases'), step, and for L1 set
@@ -250,7 +266,8 @@ class Playground:
                 "layers": [{"activation": t.activation, "a": frames.rounded(t.a),
                             "z": frames.rounded(t.z), "fprime": frames.rounded(t.fprime),
                             "delta": frames.rounded(t.delta), "dW": frames.rounded(t.dW),
-                            "db": frames.rounded(t.db)} for t in trace.layers]}
+                            "db": frames.rounded(t.db)} for t in trace.layers],
+                "table": trace.to_text()}
 
     def set_weight(self, layer: Any, to: Any, source: Any, value: Any) -> None:
         """``weights[layer][to][source] = value`` (``source == "bias"``: the bias)."""

@@ -76,9 +76,10 @@ def write_run(pg: Playground, folder: Path) -> None:
     history = {"loss": [h[1] for h in pg.history], "test_loss": [h[2] for h in pg.history],
                "epoch": [h[0] for h in pg.history]}
     train.write_json(folder / "history.json", history)
-    report = {"test": train.evaluate(pg.model, (pg.test_x, pg.test_y), loss=pg.loss),
-              "train": train.evaluate(pg.model, (pg.train_x, pg.train_y), loss=pg.loss),
-              "training": {"epochs": pg.epoch}}
+    with np.errstate(over="ignore", invalid="ignore"):
+        report = {"test": train.evaluate(pg.model, (pg.test_x, pg.test_y), loss=pg.loss),
+                  "train": train.evaluate(pg.model, (pg.train_x, pg.train_y), loss=pg.loss),
+                  "training": {"epochs": pg.epoch}}
     train.write_json(folder / "metrics.json", report)
 
 

@@ -75,11 +75,13 @@ def rounded(a: np.ndarray) -> Any:
     a = np.asarray(a, dtype=np.float64)
     finite = np.isfinite(a)
     safe = np.where(finite & (a != 0), np.abs(a), 1.0)
-    k = 5 - np.floor(np.log10(safe))
+    # |k| <= 300 keeps 10**k finite; values below 1e-295 round to 0
+    k = np.clip(5 - np.floor(np.log10(safe)), -300, 300)
     up = np.power(10.0, np.maximum(k, 0.0))
     down = np.power(10.0, np.maximum(-k, 0.0))
-    r = np.where(k >= 0, np.round(np.where(finite, a, 0.0) * up) / up,
-                 np.round(np.where(finite, a, 0.0) / down) * down)
+    x = np.where(finite, a, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.where(k >= 0, np.round(x * up) / up, np.round(x / down) * down)
     if finite.all():
         return r.tolist()
     return np.where(finite, r, None).tolist()

@@ -16,6 +16,9 @@ from .config import LIMITS, SetupError, normalize_setup
 from .driver import Playground
 from .points import Upload
 
+CHUNK_SECONDS = 0.05
+"""The training thread holds a session's lock at most about this long at a time."""
+
 
 class Session:
     """One playground, its lock, its training thread and what has changed."""
@@ -33,6 +36,7 @@ class Session:
         self.last_used = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.closed = False
 
     @property
     def setup(self) -> dict[str, Any]:
@@ -65,6 +69,8 @@ class Session:
     # ------------------------------------------------------------- commands
     def play(self) -> None:
         with self.lock:
+            if self.closed:
+                raise SetupError("this session was closed; create a new one", status=404)
             if self.playing:
                 return
             if self.playground.diverged:
@@ -148,17 +154,19 @@ class Session:
             return fn(self.playground)
 
     # ------------------------------------------------------------- training thread
-    def _train_one(self) -> None:
+    def _train_one(self, budget: float | None = None) -> bool:
+        """Train (see `Playground.advance`); True when an epoch was completed."""
         pg = self.playground
         if pg.diverged:
             raise SetupError("the training diverged (the loss is not finite); reset the "
                              "network or lower the learning rate")
-        pg.train_epoch()
+        done = pg.advance(budget)
         self._changed()
         if pg.diverged:
             self._stop.set()
             self.error("the training diverged (the loss is not finite) and was paused; "
                        "reset the network or lower the learning rate")
+        return done
 
     def _run(self, stop: threading.Event) -> None:
         next_time = time.perf_counter()
@@ -167,7 +175,10 @@ class Session:
                 with self.lock:
                     if stop.is_set():
                         break
-                    self._train_one()
+                    done = self._train_one(CHUNK_SECONDS)
+                if not done:  # a long epoch: let frames and commands in, then go on
+                    time.sleep(0)
+                    continue
                 next_time = max(next_time + 1.0 / self.epochs_per_second,
                                 time.perf_counter() - 0.1)
                 delay = next_time - time.perf_counter()
@@ -192,6 +203,8 @@ class Session:
             return frame, pg.epoch, self.generation
 
     def close(self) -> None:
+        """Stop training for good (the session was deleted or freed)."""
+        self.closed = True
         self._stop.set()
 
 

@@ -66,6 +66,17 @@ def parse_csv(raw: bytes) -> Upload:
 
 
 def _upload(X: np.ndarray, labels: np.ndarray) -> Upload:
+    upload = _classify(X, labels)
+    if upload.n_classes:
+        counts = np.bincount(upload.y, minlength=upload.n_classes)
+        if counts.min() < 2:
+            c = int(np.argmin(counts))
+            raise SetupError(f"class {c} has {counts[c]} point(s); every class needs at least "
+                             f"2, so that both the train and the test part get one")
+    return upload
+
+
+def _classify(X: np.ndarray, labels: np.ndarray) -> Upload:
     distinct = np.unique(labels)
     if len(distinct) < 2:
         raise SetupError("every label is the same; the upload needs at least two classes or "

@@ -46,22 +46,3 @@ export function classColour(k, nClasses) {
   if (nClasses === 2) return css(k === 1 ? POS : NEG);
   return css(CLASS_COLOURS[k % CLASS_COLOURS.length]);
 }
-
-/** RGB (0..255) of a probability vector: the classes' colours weighted by probability and
- *  faded towards white where the network is unsure. */
-export function blendClasses(probs, out, offset) {
-  let r = 0, g = 0, b = 0, max = 0;
-  for (let k = 0; k < probs.length; k++) {
-    const p = probs[k]; const c = CLASS_COLOURS[k % CLASS_COLOURS.length];
-    r += p * c[0]; g += p * c[1]; b += p * c[2];
-    if (p > max) max = p;
-  }
-  const k = probs.length;
-  // Confidence 0 at uniform probabilities, 1 when one class has them all.
-  const conf = Math.max(0, (max - 1 / k) / (1 - 1 / k));
-  const t = 0.25 + 0.75 * conf;
-  out[offset] = MID[0] + (r - MID[0]) * t;
-  out[offset + 1] = MID[1] + (g - MID[1]) * t;
-  out[offset + 2] = MID[2] + (b - MID[2]) * t;
-  out[offset + 3] = 255;
-}

@@ -28,7 +28,7 @@ function buildDatasets(app) {
     const label = document.createElement("span"); label.textContent = DATASET_LABELS[name];
     tile.append(canvas, label);
     tile.addEventListener("click", () => {
-      if (name === "upload") $("upload").click();
+      if (name === "upload" && !app.hasUpload) $("upload").click();
       else app.change({ dataset: name });
     });
     box.appendChild(tile);
@@ -81,6 +81,7 @@ async function uploadCsv(app, input) {
   app.busy = app.busy.then(async () => {
     try {
       const r = await app.session.upload(text);
+      app.hasUpload = true;
       await app.adopt(r, true);
       app.banner(`Loaded ${file.name}: ${r.setup.problem}${r.setup.problem === "multiclass" ? ` with ${r.setup.n_classes} classes` : ""}.`, "info");
       const tile = document.querySelector('.dataset[data-dataset="upload"] canvas');
@@ -106,6 +107,7 @@ function wireMenu(app) {
     menu.hidden = !menu.hidden;
   });
   document.addEventListener("click", (e) => { if (!menu.contains(e.target)) menu.hidden = true; });
+  menu.querySelectorAll("a").forEach((a) => a.addEventListener("click", () => setTimeout(() => { menu.hidden = true; })));
   $("import-setup").addEventListener("change", async (e) => {
     const file = e.target.files[0]; e.target.value = ""; menu.hidden = true;
     if (!file) return;
@@ -140,14 +142,15 @@ function wireBackprop(app) {
     if (near !== null) what += `<br><span class="muted">click: backprop for point #${near}</span>`;
     tip.innerHTML = `x₁ = ${fmt(x1, 2)}, x₂ = ${fmt(x2, 2)}<br>${what}`;
     tip.hidden = false;
-    tip.style.left = `${px + 14}px`; tip.style.top = `${py + 14}px`;
+    const flip = px + 14 + tip.offsetWidth > r.width;            // keep it over the map
+    tip.style.left = `${flip ? px - 14 - tip.offsetWidth : px + 14}px`; tip.style.top = `${py + 14}px`;
   });
   canvas.addEventListener("mouseleave", () => { tip.hidden = true; });
   canvas.addEventListener("click", (e) => {
     if (app.state.hide.includes("backprop")) return;
     const r = canvas.getBoundingClientRect();
     const i = app.plane.nearestTrainPoint(e.clientX - r.left, e.clientY - r.top);
-    if (i !== null) app.showTrace(i);
+    if (i !== null) { tip.hidden = true; app.showTrace(i); }
   });
 }
 
@@ -228,6 +231,7 @@ export function syncControls(app) {
   document.querySelectorAll(".dataset").forEach((t) => {
     const name = t.dataset.dataset;
     t.hidden = !(allowed.includes(name) || name === "upload");
+    if (name === "upload") t.title = app.hasUpload ? "Your CSV (Upload CSV loads another)" : "Upload a CSV: columns x1, x2, label";
     t.classList.toggle("selected", name === s.dataset);
     t.setAttribute("aria-checked", String(name === s.dataset));
   });

@@ -17,7 +17,9 @@ export function fmt(v, digits = 3) {
 /** The same number as the server sent it (6 significant digits), for exact comparison. */
 export function full(v) {
   if (v === null || v === undefined) return "–";
-  return Number(v.toPrecision(6)).toString().replace(/^-/, MINUS).replace("e-", `e${MINUS}`).replace("e+", "e");
+  const a = Math.abs(v);
+  const s = a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(5).replace(/\.?0+e/, "e") : Number(v.toPrecision(6)).toString();
+  return s.replace(/^-/, MINUS).replace("e-", `e${MINUS}`).replace("e+", "e");
 }
 
 /** An epoch count as 000,123 (the width stays put while it grows). */

@@ -65,6 +65,7 @@ export class PlaneView {
     this.showTest = false;
     this.data = null;          // {train: {x, y}, test: {x, y}}
     this.highlight = null;     // index of a training point to ring (backprop view)
+    this.preview = null;       // {grid, scale, centre, label}: a neuron shown instead of the output
     this.resize();
   }
 
@@ -124,6 +125,14 @@ export class PlaneView {
     if (off.width !== g.n) { off.width = g.n; off.height = g.n; }
     const octx = off.getContext("2d");
     const img = octx.createImageData(g.n, g.n);
+    const pv = this.preview;
+    if (pv) {
+      if (off.width !== pv.grid.n) { off.width = pv.grid.n; off.height = pv.grid.n; }
+      const small = octx.createImageData(pv.grid.n, pv.grid.n);
+      fillDiverging(small.data, pv.grid.values, pv.scale, BG_STRENGTH, this.discrete, pv.centre);
+      octx.putImageData(small, 0, 0);
+      return off;
+    }
     if (this.problem === "multiclass" && this.argmax) {
       fillClasses(img.data, g.values, this.argmax, this.nClasses, BG_STRENGTH, this.discrete);
     } else if (this.problem === "classification") {
@@ -149,6 +158,14 @@ export class PlaneView {
       ctx.fillStyle = "#eef0f3"; ctx.fillRect(r.x, r.y, r.w, r.h);
     }
     this.drawAxes(ctx, r);
+    if (this.preview) {
+      ctx.font = "600 15px system-ui, sans-serif";
+      const text = this.preview.label;
+      const w = ctx.measureText(text).width + 16;
+      ctx.fillStyle = "rgba(17,24,39,.85)"; ctx.fillRect(r.x + 8, r.y + 8, w, 26);
+      ctx.fillStyle = "#fff"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+      ctx.fillText(text, r.x + 16, r.y + 21);
+    }
     if (this.data) {
       ctx.save();
       ctx.beginPath(); ctx.rect(r.x, r.y, r.w, r.h); ctx.clip();
@@ -166,14 +183,27 @@ export class PlaneView {
     }
   }
 
+  /** Points grouped by colour, one fill and one stroke per group (hundreds of points cost
+   *  a handful of canvas calls). Regression targets are coloured in 32 steps. */
   drawPoints(ctx, set, stroke, radius) {
     const regression = this.problem === "regression";
     const k = this.problem === "multiclass" ? this.nClasses : 2;
-    ctx.lineWidth = 1.2; ctx.strokeStyle = stroke;
+    const groups = new Map();
     for (let i = 0; i < set.x.length; i++) {
-      const [sx, sy] = this.toScreen(set.x[i][0], set.x[i][1]);
-      ctx.fillStyle = regression ? diverging(Math.max(-1, Math.min(1, set.y[i]))) : classColour(set.y[i], k);
-      ctx.beginPath(); ctx.arc(sx, sy, radius, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+      const colour = regression ? diverging(Math.round(Math.max(-1, Math.min(1, set.y[i])) * 16) / 16)
+        : classColour(set.y[i], k);
+      if (!groups.has(colour)) groups.set(colour, []);
+      groups.get(colour).push(set.x[i]);
+    }
+    ctx.lineWidth = 1.2; ctx.strokeStyle = stroke;
+    for (const [colour, pts] of groups) {
+      ctx.beginPath();
+      for (const [x1, x2] of pts) {
+        const [sx, sy] = this.toScreen(x1, x2);
+        ctx.moveTo(sx + radius, sy);
+        ctx.arc(sx, sy, radius, 0, 2 * Math.PI);
+      }
+      ctx.fillStyle = colour; ctx.fill(); ctx.stroke();
     }
   }
 
@@ -202,7 +232,7 @@ export class PlaneView {
   }
 }
 
-export function niceStep(raw) {
+function niceStep(raw) {
   const p = Math.pow(10, Math.floor(Math.log10(raw)));
   const m = raw / p;
   return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;

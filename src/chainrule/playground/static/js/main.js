@@ -30,6 +30,7 @@ class Playground {
       layerActivation: (layer, a) => this.setLayerActivation(layer, a),
       linkHover: (info, e) => this.linkHover(info, e),
       linkClick: (info, e) => this.linkClick(info, e),
+      nodeHover: (node) => this.nodeHover(node),
     });
     this.lossChart = new LineChart($("loss-chart"), { colours: ["#111827", "#9ca3af"], widths: [2.5, 2] });
     this.gradChart = new LineChart($("grad-chart"), { log: true, widths: [2.5] });
@@ -38,6 +39,7 @@ class Playground {
     this.trace = null;          // backprop trace shown, or null
     this.traceIndex = null;
     this.rate = { epoch: 0, time: 0, value: null };
+    this.drawStats = { frames: 0, ms: 0, maxMs: 0 };   // frames drawn and time spent (benchmarks)
     this.busy = Promise.resolve();
     this.options = null;
     if (problems.length) this.banner(`Parts of the link were not understood and use defaults: ${problems.join("; ")}.`, "warn");
@@ -64,7 +66,10 @@ class Playground {
         const hide = this.state.hide;
         this.state = fromHash("").state; this.state.hide = hide;
         r = await this.session.create(serverSetup(this.state));
-      } else { this.banner(e.message, "error"); throw e; }
+      } else {
+        this.banner(`${e.message} — reload the page to try again.`, "error");
+        return;
+      }
     }
     await this.adopt(r, true);
     this.session.connect();
@@ -72,6 +77,7 @@ class Playground {
 
   /** Take the server's answer to a set-up change: its normalised set-up, domain and frame. */
   async adopt(r, dataChanged) {
+    const data = dataChanged ? await this.session.data() : null;   // before any change is shown
     const page = { show_test: this.state.show_test, discretize: this.state.discretize, hide: this.state.hide };
     this.state = normalise({ ...this.state, ...r.setup, ...page });
     this.writeUrl();
@@ -79,10 +85,7 @@ class Playground {
     this.plane.domain = r.domain;
     this.clearTrace();
     this.buildNetwork();
-    if (dataChanged) {
-      const d = await this.session.data();
-      this.plane.data = { train: d.train, test: d.test };
-    }
+    if (data) this.plane.data = { train: data.train, test: data.test };
     this.frame = null;
     this.onFrame({ ...r.frame, history_reset: true });
   }
@@ -120,8 +123,18 @@ class Playground {
     for (const [epoch, train, test] of frame.history || []) this.lossChart.push(epoch, [test, train]);
     if (frame.grad_norms) this.gradChart.push(frame.epoch, frame.grad_norms);
     this.measureRate(frame);
-    if (!this.pending) requestAnimationFrame(() => { const f = this.pending; this.pending = null; this.draw(f); });
+    if (!this.pending) requestAnimationFrame(() => this.drawPending());
     this.pending = frame;
+  }
+
+  /** Draw the newest frame (older ones that arrived in between are skipped), timing it. */
+  drawPending() {
+    const f = this.pending; this.pending = null;
+    const t0 = performance.now();
+    this.draw(f);
+    const ms = performance.now() - t0;
+    const st = this.drawStats;
+    st.frames += 1; st.ms += ms; st.maxMs = Math.max(st.maxMs, ms);
   }
 
   measureRate(frame) {
@@ -151,9 +164,10 @@ class Playground {
     this.plane.nClasses = s.problem === "multiclass" ? s.n_classes : 2;
     this.plane.discrete = s.discretize;
     this.plane.showTest = s.show_test;
-    this.plane.draw();
     this.network.discrete = s.discretize;
     this.network.update(frame);
+    this.plane.preview = this.previewOf(this.hoveredNode);
+    this.plane.draw();
     this.lossChart.draw();
     this.gradChart.draw();
     if (frame.playing && this.trace) this.clearTrace();
@@ -183,9 +197,14 @@ class Playground {
   /** Apply a partial set-up change: page-only fields locally, the rest through the server
    *  (one change at a time, in order). */
   change(partial) {
-    const serverPart = Object.fromEntries(Object.entries(partial).filter(([k]) => !PAGE_FIELDS.includes(k)));
+    // Only what changed goes to the server (it merges it and settles dependent fields):
+    // the fields asked for, and any that normalise() had to adjust to fit them.
+    const old = serverSetup(this.state);
     Object.assign(this.state, partial);
     normalise(this.state);
+    const now = serverSetup(this.state);
+    const serverPart = Object.fromEntries(Object.entries(now).filter(([k, v]) =>
+      !PAGE_FIELDS.includes(k) && (k in partial || JSON.stringify(v) !== JSON.stringify(old[k]))));
     if (!Object.keys(serverPart).length) {
       this.writeUrl(); syncControls(this); this.applyHiding();
       if (this.frame) this.draw(this.frame);
@@ -193,13 +212,13 @@ class Playground {
     }
     const dataChanged = DATA_FIELDS.some((k) => k in serverPart);
     const wasPlaying = this.frame && this.frame.playing;
-    const setup = serverSetup(this.state);
     this.busy = this.busy.then(async () => {
       try {
-        const r = await this.session.setup(setup);
+        const r = await this.session.setup(serverPart);
         await this.adopt(r, dataChanged);
         if (wasPlaying) this.session.send("play");
       } catch (e) {
+        if (e.status === 404) { await this.createSession(); return; }   // the server freed it
         this.banner(e.message, "error");
         const r = await this.session.get().catch(() => null);
         if (r) await this.adopt(r, true);
@@ -259,6 +278,20 @@ class Playground {
   play() { this.clearTrace(); this.session.send(this.frame && this.frame.playing ? "pause" : "play"); }
   step() { this.session.send("step"); }
   reset() { this.session.send("reset"); }
+
+  /** Hovering a neuron shows what it computes on the big map (as TensorFlow Playground does). */
+  nodeHover(node) {
+    this.hoveredNode = node;
+    this.plane.preview = this.previewOf(node);
+    this.plane.draw();
+  }
+
+  previewOf(node) {
+    if (!node || !node.painted || node.el.classList.contains("off") || !node.el.isConnected) return null;
+    const { scale, centre } = node.paint;
+    const note = centre === 0 && scale > 1 ? ` (values / ${fmt(scale, 2)})` : "";
+    return { grid: node.grid, scale, centre, label: `${this.network.nodeName(node).replace(/<[^>]+>/g, "")}${note}` };
+  }
 
   // ---- weights: hover and edit ---------------------------------------------------------------
 

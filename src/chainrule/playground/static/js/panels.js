@@ -29,6 +29,9 @@ export function showConfusion(frame, nClasses) {
   box.hidden = !m;
   if (!m) return;
   const table = $("confusion");
+  const key = JSON.stringify(m) + nClasses;
+  if (table.dataset.key === key) return;            // unchanged since the last frame
+  table.dataset.key = key;
   const total = m.flat().reduce((a, b) => a + b, 0) || 1;
   const head = `<tr><th class="corner">true ↓ / predicted →</th>${m.map((_, p) =>
     `<th><span class="swatch" style="background:${classColour(p, nClasses)}"></span>${p}</th>`).join("")}</tr>`;
@@ -59,6 +62,12 @@ export function showLegend(problem, nClasses) {
     `<span class="muted">${problem === "regression" ? "predicted value" : `${mid}: the boundary`}</span>`;
 }
 
+/** What each of explain's loss names computes from the output layer's z (logits). */
+const LOSS_NOTES = {
+  bce_logits: "binary cross-entropy of σ(z)", ce_logits: "cross-entropy of softmax(z)",
+  squared: "(y − z)²", mse_sigmoid: "(y − σ(z))²", mse_softmax: "‖onehot(y) − softmax(z)‖²",
+};
+
 /** The backprop table for one training point (numbers exactly as the server sent them). */
 export function showBackprop(trace, features) {
   const summary = $("bp-summary");
@@ -69,7 +78,7 @@ export function showBackprop(trace, features) {
     `<span>point <b>#${trace.index}</b> at (${fmt(trace.x[0])}, ${fmt(trace.x[1])})</span>` +
     `<span>target <b>y = ${fmt(trace.y, 4)}</b></span>` +
     `<span>prediction <b>${pred}</b></span>` +
-    `<span>loss <b data-q="loss">${full(trace.loss)}</b> <span class="muted">(${trace.loss_name})</span></span>`;
+    `<span>loss <b data-q="loss">${full(trace.loss)}</b> <span class="muted">${LOSS_NOTES[trace.loss_name] || trace.loss_name}</span></span>`;
   const L = trace.layers.length;
   const header = `<tr><th>neuron</th><th>activation</th><th title="pre-activation a = W z + b">a</th>` +
     `<th title="value z = f(a)">z</th><th title="f'(a)">f′(a)</th><th title="δ = f'(a) · error from above">δ</th>` +

@@ -121,6 +121,10 @@ export function fromHash(hash) {
   const list = (key) => (p.get(key) || "").split(",").filter((x) => x !== "");
 
   pick("problem", PROBLEMS);
+  if (p.get("dataset") === "upload") {
+    problems.push("the link was made with an uploaded CSV, which a link cannot carry: upload it again");
+    p.delete("dataset");
+  }
   pick("dataset", [...DATASETS.classification, ...DATASETS.regression]);
   Object.keys(INTEGERS).forEach(int);
   num("lr", LEARNING_RATES);

@@ -1,0 +1,114 @@
+"""The playground as a student sees it: epochs per second shown by the page, and its cost.
+
+A real uvicorn server runs in a thread of this process (``bench_playground.start_server``)
+and Debian's Chromium, driven by Playwright, opens the page, presses play and watches it
+for a few seconds. Measured for the default network (2-4-2-1 tanh on circle) and for 8
+hidden layers of 16 neurons on all seven features, at the page's default speed cap (60
+epochs/s) and uncapped (1000):
+
+- shown: epochs per second counted on the page's epoch counter;
+- baseline: a bare WebSocket client on the same server with the same set-up and cap
+  (``bench_playground.served``), measured in the same run; ratio = shown / baseline, the
+  share of the served speed the page keeps while drawing;
+- drawn frames per second, mean and worst milliseconds of JavaScript per drawn frame, and
+  main-thread tasks over 50 ms (the page's responsiveness while training).
+
+Targets: the default network shows >= 20 epochs/s at the default cap; with 8 x 16 the page
+keeps drawing >= 10 frames/s with no task over 200 ms.
+
+    PYTHONPATH=src python benchmarks/bench_playground_page.py [--seconds 5]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_playground import served, start_server  # noqa: E402
+
+CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+NETWORKS = {
+    "default 2-4-2-1": ("#dataset=circle", {}),
+    "8 x 16, 7 inputs": ("#dataset=spiral&hidden=16,16,16,16,16,16,16,16"
+                         "&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2",
+                         {"dataset": "spiral", "hidden": [16] * 8,
+                          "features": ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"]}),
+}
+LONG_TASKS = """
+window.__longTasks = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
+  .observe({type: 'longtask', buffered: true});
+"""
+
+
+def shown(browser: Any, base: str, hash_: str, speed: int, seconds: float) -> dict[str, float]:
+    """Open the page, play at ``speed`` epochs/s and measure for ``seconds``."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.add_init_script(LONG_TASKS)
+    page.goto(base + "/" + hash_)
+    page.wait_for_selector("body[data-ready='1']")
+    page.select_option("#speed", str(speed))
+    page.click("#play")
+    page.wait_for_timeout(1500)                                  # warm up
+    snap = "() => [Number(document.body.dataset.epoch), performance.now(), " \
+           "{...window.playground.drawStats}, window.__longTasks.length]"
+    e0, t0, d0, l0 = page.evaluate(snap)
+    page.wait_for_timeout(seconds * 1000)
+    e1, t1, d1, l1 = page.evaluate(snap)
+    worst_task = page.evaluate("Math.max(0, ...window.__longTasks)")
+    page.click("#play")
+    context.close()
+    dt = (t1 - t0) / 1000
+    frames = d1["frames"] - d0["frames"]
+    return {"epochs_per_s": (e1 - e0) / dt, "frames_per_s": frames / dt,
+            "ms_mean": (d1["ms"] - d0["ms"]) / max(frames, 1), "ms_max": d1["maxMs"],
+            "long_tasks": l1 - l0, "worst_task_ms": worst_task}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0,
+                        help="seconds of play per measurement (default 5)")
+    args = parser.parse_args()
+    if not os.path.exists(CHROMIUM):
+        sys.exit(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHAINRULE_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    server, port = start_server()
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for name, (hash_, setup) in NETWORKS.items():
+                for speed in (60, 1000):
+                    bare = served(port, setup, speed, args.seconds)
+                    page = shown(browser, base, hash_, speed, args.seconds)
+                    rows.append((name, speed, page, bare))
+            browser.close()
+    finally:
+        server.should_exit = True
+    print(f"{'network':<18}{'cap':>5}{'shown ep/s':>12}{'bare ep/s':>11}{'ratio':>7}"
+          f"{'drawn f/s':>11}{'ms/frame':>10}{'worst ms':>10}{'tasks>50ms':>12}")
+    for name, speed, page, bare in rows:
+        print(f"{name:<18}{speed:>5}{page['epochs_per_s']:>12.1f}{bare['epochs_per_s']:>11.1f}"
+              f"{page['epochs_per_s'] / bare['epochs_per_s']:>7.2f}{page['frames_per_s']:>11.1f}"
+              f"{page['ms_mean']:>10.2f}{page['ms_max']:>10.1f}{page['long_tasks']:>12d}")
+    default = [r for r in rows if r[0].startswith("default") and r[1] == 60][0][2]
+    big = [r[2] for r in rows if r[0].startswith("8 x 16")]
+    ok_default = default["epochs_per_s"] >= 20
+    ok_big = all(b["frames_per_s"] >= 10 and b["worst_task_ms"] <= 200 for b in big)
+    print(f"\ntarget default network shows >= 20 epochs/s: {'met' if ok_default else 'NOT met'}")
+    print(f"target 8x16 draws >= 10 frames/s, no task > 200 ms: {'met' if ok_big else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The compact encodings of a frame: rounding and quantised heatmaps."""
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+
+from chainrule.playground import frames
+
+
+def test_rounded_keeps_six_significant_digits_and_json_safe_values():
+    a = np.array([0.123456789, -1234567.89, 1e-320, 0.0, 1.5e308, np.nan, -np.inf, 2.5e-7])
+    out = frames.rounded(a)
+    assert out == [0.123457, -1234570.0, 0.0, 0.0, 1.5e308, None, None, 2.5e-7]
+    json.dumps(out, allow_nan=False)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(20_000) * 10.0 ** rng.integers(-12, 12, 20_000)
+    np.testing.assert_allclose(frames.rounded(x), [float(f"{v:.6g}") for v in x], rtol=1e-15)
+    assert frames.rounded(np.ones((2, 3))) == [[1.0] * 3] * 2
+
+
+def test_heatmaps_quantise_each_column_over_its_own_range():
+    values = np.stack([np.linspace(-2, 2, 16), np.full(16, 3.0),
+                       np.r_[np.nan, np.linspace(0, 1, 15)]], axis=1)
+    maps = frames.heatmaps(values, 4)
+    for m, col in zip(maps, values.T):
+        q = np.frombuffer(base64.b64decode(m["data"]), np.uint8)
+        assert m["n"] == 4 and q.size == 16
+        decoded = m["lo"] + (m["hi"] - m["lo"]) * q / 255
+        ok = np.isfinite(col)
+        assert np.max(np.abs(decoded[ok] - col[ok])) <= (m["hi"] - m["lo"]) / 255 / 2 + 1e-12
+    assert (maps[1]["lo"], maps[1]["hi"]) == (3.0, 3.0)
+    assert maps[2]["lo"] == 0.0  # the NaN is drawn as the low end
+    fixed = frames.heatmap(np.array([0.0, 0.5, 1.0, 2.0]), 2, 0.0, 1.0)
+    assert list(base64.b64decode(fixed["data"])) == [0, 128, 255, 255]
+
+
+def test_grid_points_start_top_left():
+    g = frames.grid_points((-6, 6, -6, 6), 4)
+    assert g.shape == (16, 2)
+    assert g[0].tolist() == [-4.5, 4.5] and g[3].tolist() == [4.5, 4.5]
+    assert g[-1].tolist() == [4.5, -4.5]
+
+
+def test_confusion_counts_true_by_predicted():
+    assert frames.confusion(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 0]), 3) == [
+        [1, 1, 0], [0, 1, 0], [1, 0, 0]]
