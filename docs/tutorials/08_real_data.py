@@ -166,7 +166,7 @@ if have_mnist:
     plt.show()
 
 # %% [markdown]
-# ## The effect of each hyperparameter: `chainrule sweep`
+# ## The effect of each hyperparameter, with chainrule sweep
 #
 # Which learning rate? Which activation? Trying combinations by hand is slow and easy to
 # get wrong. `chainrule sweep` trains every configuration of a grid (or a random / TPE
