@@ -177,6 +177,22 @@ assert np.array_equal(P @ w + b > 0, green)
 print("w = [0.5, -1], b = 1.5 separates all", len(P), "points")
 
 # %% [markdown]
+# The weight vector w is perpendicular to the line and points to the side where
+# wᵀx + b > 0 — here, the green side:
+
+# %%
+fig, ax = plt.subplots(figsize=(4.8, 4.8))
+ax.scatter(*P[green].T, c="tab:green", s=18, label="green: wᵀx + b > 0")
+ax.scatter(*P[~green].T, c="tab:red", s=18, label="red: wᵀx + b < 0")
+ax.plot(u, 0.5 * u + 1.5, "k-", lw=1.2, label="x₂ = 0.5 x₁ + 1.5")
+ax.annotate("", xy=(1 + 2 * w[0], 2 + 2 * w[1]), xytext=(1, 2),  # 2w, from the line
+            arrowprops=dict(arrowstyle="-|>", lw=2, color="tab:blue", mutation_scale=18))
+ax.text(2.15, 0.35, "w", color="tab:blue", fontsize=13, weight="bold")
+ax.set(xlim=(-4, 4), ylim=(-4, 4), xlabel="x₁", ylabel="x₂", aspect="equal")
+ax.legend(loc="lower left", fontsize=8, framealpha=0.95)
+plt.show()
+
+# %% [markdown]
 # The lecture's second exercise: the line x₂ = x₁ − 2, written −x₁ + x₂ + 2 = 0 (A) or
 # x₁ − x₂ − 2 = 0 (B). At the origin A gives +2 and B gives −2; with the green class on the
 # origin's side the answer is **w = [−1, 1], b = 2**.
@@ -227,6 +243,7 @@ cos = W_learned @ w / (np.linalg.norm(W_learned) * np.linalg.norm(w))
 assert cos > 0.95, cos
 
 # %%
+# shaded by the neuron's output, the probability of the green class (class 1)
 fig = viz.plot_decision_boundary(model, Xg, yg)
 fig.axes[0].plot(u, 0.5 * u + 1.5, "k--", label="the lecture's line")
 fig.axes[0].legend(loc="lower right")

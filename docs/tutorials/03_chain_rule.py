@@ -105,8 +105,8 @@ adjoints = [float(r.adjoint) for r in tab.rows if r.kind == "node"]
 print("adjoints dL/dξ:", [f"{v:.6g}" for v in adjoints])
 
 # %% [markdown]
-# The graph has a few more nodes than the lecture's six (the negation of wx and the
-# division are separate steps), but each row is one elementary operation and the chain
+# The graph has one node more than the lecture's six — −wx is two steps here, the
+# product and the negation — but each row is one elementary operation, and the chain
 # gives the same dL/dw. `loss.backward()` is exactly the reverse column: it fills `w.grad`.
 
 # %%

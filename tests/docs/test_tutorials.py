@@ -7,6 +7,7 @@ number the lecture states — fails the test with the cell's traceback.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ def test_tutorials_are_found():
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_tutorial_runs_and_reproduces_the_lecture(path: Path, monkeypatch) -> None:
+    checks = re.findall(r"^\s*assert\b", path.read_text(encoding="utf-8"), re.M)
+    assert len(checks) >= 3, f"{path.name} must assert the numbers it shows"
     notebook = jupytext.read(path)
     assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith(
         "# "), f"{path.name} must open with a Markdown title cell"

@@ -106,3 +106,13 @@ def test_tied_weight_counted_once():
     s = summary(nn.Sequential(a, b))
     assert [r.params for r in s.rows] == [20, 4]
     assert s.total == 24
+
+
+def test_a_layer_that_cannot_run_on_zeros_shows_an_unknown_shape():
+    class Picky(nn.Module):
+        def forward(self, x):
+            raise IndexError("needs real data")
+
+    s = summary(nn.Sequential(nn.Linear(2, 3, rng=0), Picky(), nn.ReLU()))
+    assert [r.output_shape for r in s.rows] == [(None, 3), None, None]
+    assert "?" in nn.Sequential(Picky())._repr_html_()

@@ -61,15 +61,7 @@ def test_not_a_notebook_here():
 
 
 def test_notebook_bar_html(monkeypatch):
-    shown = []
-
-    class Handle:
-        def update(self, obj):
-            shown.append(obj.data)
-
-    import IPython.display as display_mod
-    monkeypatch.setattr(display_mod, "display", lambda obj, display_id: shown.append(obj.data)
-                        or Handle())
+    shown = _fake_notebook(monkeypatch)
     bar = NotebookBar(epochs=20, max_rows=3)
     bar.batch(0, 5, 10, 1.5, 0.6931)
     assert "<progress value='5' max='10'" in shown[-1]
@@ -103,3 +95,50 @@ def test_fit_in_a_jupyter_kernel_shows_the_html_bar(monkeypatch):
     page = outputs[0]["data"]["text/html"]
     assert "<progress value='5' max='5'" in page and "2 epochs" in page
     assert page.count("<tr>") == 3
+
+
+def _fake_notebook(monkeypatch):
+    """Pretend to run in a Jupyter kernel; collect what would be displayed."""
+    import IPython.display as display_mod
+
+    from chainrule.train import notebook_progress
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(obj.data)
+
+    monkeypatch.setattr(notebook_progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(display_mod, "display",
+                        lambda obj, display_id: shown.append(obj.data) or Handle())
+    return shown
+
+
+def _fit_verbose(verbose, **kwargs):
+    X = np.random.default_rng(1).standard_normal((32, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = nn.MLP(2, [3], 2, seed=0)
+    return train.fit(model, nn.default_loss(model.output_unit),
+                     optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=2, batch_size=8,
+                     verbose=verbose, **kwargs)
+
+
+def test_fit_in_a_notebook_draws_html_not_text(monkeypatch, capsys):
+    shown = _fake_notebook(monkeypatch)
+    _fit_verbose(1)
+    assert capsys.readouterr().out == ""
+    assert "<progress" in shown[0] and "2 epochs" in shown[-1]
+    assert shown[-1].count("<tr>") == 3
+
+
+def test_verbose_2_and_an_explicit_file_keep_text_in_a_notebook(monkeypatch, capsys):
+    import io
+
+    shown = _fake_notebook(monkeypatch)
+    _fit_verbose(2)
+    assert capsys.readouterr().out.count("Epoch ") == 2
+    sink = io.StringIO()
+    _fit_verbose(1, callbacks=[train.ProgressBar(1, file=sink)])
+    assert sink.getvalue().count("Epoch ") == 2
+    assert shown == []
