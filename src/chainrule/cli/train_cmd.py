@@ -446,16 +446,10 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
                  "feature_names": data.feature_names, "n_train": len(data.train[1]),
                  "n_val": 0 if data.val is None else len(data.val[1]),
                  "n_test": len(data.test[1])}
-<<<<<<< HEAD
     if settings["csv"]:
         data_info["csv"] = resumed.data["csv"] if resumed else csv_identity(
             settings["csv"], data_info["n_train"] + data_info["n_val"] + data_info["n_test"])
-    metadata = {"task": data.task, "class_names": data.class_names,
-                "feature_names": data.feature_names,
-                "preprocessing": {"standardizer": std_state}}
-=======
     metadata = model_metadata(data)
->>>>>>> sweep
     trainer = Trainer(model, loss, opt, callbacks=callbacks, verbose=verbose,
                       seed=settings["seed"], metadata=metadata)
     resumed_from = None
@@ -525,8 +519,8 @@ def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> 
     report, _, _ = test_report(model, *data.test, data.task, data.class_names, loss)
     test = {k: v for k, v in report.items() if isinstance(v, (int, float))}
     return {"history": history.history, "test": test, "epochs": trainer.epoch,
-<<<<<<< HEAD
-            "seconds": seconds, "stopped_early": trainer.stopped_early}
+            "seconds": seconds, "stopped_early": trainer.stopped_early, "model": model,
+            "metadata": model_metadata(data)}
 
 
 def _check_epochs_left(args: argparse.Namespace, settings: dict[str, Any], done: int) -> None:
@@ -539,7 +533,3 @@ def _check_epochs_left(args: argparse.Namespace, settings: dict[str, Any], done:
                          f"{done} to train more")
     raise ValueError(f"the run is already complete ({done} of {settings['epochs']} epochs); "
                      f"give --epochs greater than {done} to train more")
-=======
-            "seconds": seconds, "stopped_early": trainer.stopped_early, "model": model,
-            "metadata": model_metadata(data)}
->>>>>>> sweep
