@@ -159,7 +159,7 @@ def test_a_rule_wrong_by_a_tenth_of_a_percent_fails_the_model_check(capsys, monk
 
 
 HIDDEN_ACTIVATIONS = ["elu", "gelu", "identity", "leaky_relu", "linear", "piecewise_linear",
-                      "prelu", "relu", "sigmoid", "sign", "silu", "softplus", "step", "swish",
+                      "prelu", "relu", "sigmoid", "sign", "silu", "softplus", "softsign", "step", "swish",
                       "tanh"]
 
 

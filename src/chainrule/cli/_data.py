@@ -63,13 +63,17 @@ def csv_identity(path: str | Path, rows: int) -> dict[str, Any]:
 
 
 def check_csv_identity(recorded: dict[str, Any] | None, path: str, doing: str,
-                       override: str) -> None:
-    """Refuse a CSV that is not the one the run recorded (moved, edited, or unrecorded).
-    ``doing``: what needs it ("evaluate the run"); ``override``: how to use other data."""
+                       override: str, run_dir: str | Path = ".") -> Path:
+    """Refuse a CSV that is not the one the run recorded (moved, edited, or unrecorded);
+    return its path. ``doing``: what needs it ("evaluate the run"); ``override``: how to use
+    other data. A relative recorded path is a file inside the run folder ``run_dir`` (a run
+    that carries its data, such as a playground export)."""
     if not isinstance(recorded, dict) or not {"path", "sha256"} <= set(recorded):
         raise ValueError(f"the run does not record the identity of its CSV {path!r}, so it "
                          f"cannot be checked; {override}")
     where = Path(recorded["path"])
+    if not where.is_absolute():
+        where = Path(run_dir).resolve() / where
     if not where.is_file():
         raise ValueError(f"cannot {doing}: its CSV {where} no longer exists; {override}")
     if file_sha256(where) != recorded["sha256"]:
@@ -77,6 +81,7 @@ def check_csv_identity(recorded: dict[str, Any] | None, path: str, doing: str,
         raise ValueError(f"cannot {doing}: its CSV {where} has changed since training (it "
                          f"had {recorded.get('rows', '?')} rows used for training and a "
                          f"different SHA-256; it now has {rows} rows); {override}")
+    return where
 
 
 # The library's keyword arguments, as the command's flags say them.

@@ -113,8 +113,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if args.dataset:
             settings.update(dataset=args.dataset, csv=None, target=None)
         elif settings["csv"]:
-            check_csv_identity(run.data.get("csv"), settings["csv"], "evaluate the run",
-                               "pass --csv FILE to evaluate the run on other data")
+            settings["csv"] = str(check_csv_identity(
+                run.data.get("csv"), settings["csv"], "evaluate the run",
+                "pass --csv FILE to evaluate the run on other data", run.path))
         if args.data_dir:
             settings["data_dir"] = args.data_dir
         # another dataset is checked against the run before the run's standardiser is used

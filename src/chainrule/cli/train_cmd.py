@@ -234,8 +234,9 @@ def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, Any]:
             if key in explicit:
                 settings[key] = explicit[key]
         if settings["csv"]:
-            check_csv_identity(run.data.get("csv"), settings["csv"], "resume the run",
-                               "a run can only be resumed on the data it was trained on")
+            settings["csv"] = str(check_csv_identity(
+                run.data.get("csv"), settings["csv"], "resume the run",
+                "a run can only be resumed on the data it was trained on", run.path))
         return settings, run.path, run
     settings = settings_from_explicit(explicit)
     name = Path(settings["csv"]).stem if settings["csv"] else settings["dataset"]
@@ -502,7 +503,9 @@ def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> 
     run's own (schedule, early stopping, NaN guard). Used by ``chainrule sweep``."""
     from ..train import Trainer
 
+    check_requirements(settings)
     data = prepare(settings)
+    resolve_defaults(settings, data)
     model = build_model(settings, data)
     loss = build_loss(settings, data, model)
     opt = build_optimizer(settings, model)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import train
+from ..cli._data import csv_identity
 from ..cli._run import MODEL_DIR, write_run_config
 from ..cli.train_cmd import DEFAULTS as TRAIN_DEFAULTS
 from .driver import Playground
@@ -68,11 +69,14 @@ def write_run(pg: Playground, folder: Path) -> None:
     data_info = {"name": "data", "task": task, "class_names": class_names,
                  "feature_names": names, "n_train": len(pg.points.train), "n_val": 0,
                  "n_test": len(pg.points.test)}
-    write_run_config(folder, settings, data_info, pg.model.get_config(), None,
-                     {"batch_size": s["batch_size"], "playground": s})
     for name, ds in (("data.csv", pg.points.full), ("train.csv", pg.points.train),
                      ("test.csv", pg.points.test)):
         train.atomic_write_text(folder / name, _csv_text(pg, ds))
+    # the run carries its data: the identity names data.csv inside the run folder
+    data_info["csv"] = {**csv_identity(folder / "data.csv", len(pg.points.full)),
+                        "path": "data.csv"}
+    write_run_config(folder, settings, data_info, pg.model.get_config(), None,
+                     {"batch_size": s["batch_size"], "playground": s})
     history = {"loss": [h[1] for h in pg.history], "test_loss": [h[2] for h in pg.history],
                "epoch": [h[0] for h in pg.history]}
     train.write_json(folder / "history.json", history)
