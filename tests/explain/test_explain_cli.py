@@ -59,6 +59,11 @@ def test_explain_dot_file(tmp_path, capsys):
     (["gradcheck", "--expr", "x*y"], "--at"),
     (["gradcheck", "--model", "mlp", "--dataset", "nope"], "unknown dataset"),
     (["gradcheck", "--model", "mlp", "--hidden", "0"], "positive"),
+    # the options are checked before any data is read (this folder does not exist)
+    (["gradcheck", "--model", "mlp", "--activation", "bogus", "--dataset", "mnist",
+      "--data-dir", "/nonexistent"], "--activation must be one of elu, gelu"),
+    (["gradcheck", "--model", "mlp", "--hidden", "a,b"], "comma-separated positive widths"),
+    (["gradcheck", "--model", "mlp", "--atol", "inf"], "--atol must be a finite number > 0"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
     code, out, err = _run(argv, capsys)

@@ -412,7 +412,8 @@ def test_fit_checks_binary_targets_and_models_without_out_features():
     y[44] = 1
     y3 = y.copy()
     y3[7] = 3
-    seq = nn.Sequential(nn.Linear(4, 3, rng=np.random.default_rng(0)))  # no out_features: the output is probed
+    # a Sequential has no out_features: its output width is probed on the first row
+    seq = nn.Sequential(nn.Linear(4, 3, rng=np.random.default_rng(0)))
     opt = optim.get_optimizer("sgd", seq.parameters())
     snap = _snapshot(seq, opt)
     with pytest.raises(ValueError, match=r"label 3 at row 7 is not in 0\.\.2"):

@@ -90,10 +90,16 @@ def _expression_report(args: argparse.Namespace) -> Any:
 
 
 def _model_report(args: argparse.Namespace) -> Any:
+    from ..nn.activations import ACTIVATIONS
+
+    hidden = parse_hidden(args.hidden)  # the options first, then the (maybe large) data
+    if args.activation.lower() not in ACTIVATIONS:
+        raise ValueError(f"--activation must be one of {', '.join(sorted(ACTIVATIONS))}, got "
+                         f"{args.activation!r}")
     X, y, data = model_batch(args.dataset, args.samples, args.seed, args.standardize,
                              args.data_dir)
-    return gradcheck_mlp(X, y, data, parse_hidden(args.hidden), args.activation, args.seed,
-                         args.eps, args.rtol, args.atol, args.max_entries)
+    return gradcheck_mlp(X, y, data, hidden, args.activation, args.seed, args.eps, args.rtol,
+                         args.atol, args.max_entries)
 
 
 def parse_hidden(text: str | None) -> list[int]:

@@ -42,6 +42,25 @@ def check_finite_features(X: np.ndarray, who: str) -> None:
                      f"({len(rows)} row(s) affected); clean or impute the data first")
 
 
+def cast_features(X: np.ndarray, dtype: np.dtype, who: str) -> np.ndarray:
+    """``X`` checked finite (`check_finite_features`) and cast to ``dtype`` (no copy when it
+    already is); ValueError naming the first value too large for ``dtype`` (1e300 in a
+    float32 model becomes inf)."""
+    check_finite_features(X, who)
+    if X.dtype == dtype:
+        return X
+    out = X.astype(dtype)
+    rows = non_finite_rows(out)
+    if len(rows):
+        row = int(rows[0])
+        col = int(np.flatnonzero(~np.isfinite(out[row].reshape(-1)))[0])
+        value = X[row].reshape(-1)[col]
+        raise ValueError(f"{who}: X value {value:.4g} at row {row}, column {col} is too large "
+                         f"for the model's {np.dtype(dtype).name} (it would become inf); "
+                         f"scale the data first")
+    return out
+
+
 def check_finite_labels(labels: np.ndarray, who: str, what: str = "labels") -> None:
     """ValueError naming the rows of ``labels`` that are NaN or infinite: such a value is
     neither a class nor a target."""

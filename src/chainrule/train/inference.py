@@ -10,7 +10,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..autodiff import Tensor, no_grad
+from ..data.checks import cast_features
 from .metrics import compute_metrics, scores_from_logits, validate_metric_names
+from .validation import check_training_data
 
 DEFAULT_BATCH = 1024
 
@@ -39,7 +41,8 @@ def output_unit_of(model: Any, loss: Any = None) -> str:
 
 
 def as_input(X: Any, dtype: np.dtype, who: str) -> np.ndarray:
-    """``X`` as an ndarray of ``dtype`` (no copy when it already is one)."""
+    """``X`` as an ndarray of ``dtype`` (no copy when it already is one); a NaN or infinite
+    value, or one too large for ``dtype``, is refused naming its row and column."""
     if isinstance(X, Tensor):
         X = X.data
     try:
@@ -50,7 +53,7 @@ def as_input(X: Any, dtype: np.dtype, who: str) -> np.ndarray:
         raise TypeError(f"{who}: X must hold numbers, got dtype {arr.dtype}")
     if arr.ndim < 1:
         raise ValueError(f"{who}: X must have a sample axis, got a scalar")
-    return arr if arr.dtype == dtype else arr.astype(dtype)
+    return cast_features(arr, dtype, who)  # NaN, inf or overflow: refused naming the cell
 
 
 def split_data(data: Any, who: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -182,6 +185,7 @@ def evaluate(model: Any, data: Any, loss: Callable | None = None,
     if len(y) != len(X):
         raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}")
     unit = output_unit_of(model, loss)
+    check_training_data(model, X, y, unit, "evaluate", check_x=False)
     logits, mean_loss = forward_batches(model, X, y, loss, batch_size)
     if (getattr(model, "output_unit", None) is None and loss is None
             and y.dtype.kind in "iub"):

@@ -148,7 +148,7 @@ class Trainer:
             raise ValueError("fit: train_data has no targets (y is None)")
         X = as_input(X, self._dtype, "fit")
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
-        check_training_data(self.model, X, y, self._target_unit, "fit")
+        check_training_data(self.model, X, y, self._target_unit, "fit", check_x=False)
         return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=self.seed)
 
     def _val_arrays(self, data: DataLike) -> tuple[np.ndarray, np.ndarray]:
@@ -159,7 +159,8 @@ class Trainer:
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
         if len(X) == 0:
             raise ValueError("fit: val_data has no rows")
-        check_training_data(self.model, X, y, self._target_unit, "fit (val_data)")
+        check_training_data(self.model, X, y, self._target_unit, "fit (val_data)",
+                            check_x=False)
         return X, y
 
     def log_keys(self) -> list[str]:

@@ -63,11 +63,12 @@ def _check_probabilities(y: np.ndarray, who: str) -> None:
 
 
 def check_training_data(model: Any, X: np.ndarray, y: np.ndarray, output_unit: str,
-                        who: str) -> None:
+                        who: str, check_x: bool = True) -> None:
     """Raise, naming the first bad row, when ``X`` or ``y`` cannot be trained on:
 
     - a NaN or infinite feature (row and column), or a NaN or infinite target;
     - as many targets as rows, numeric targets;
+    (``check_x=False``: ``X`` is already checked, by `as_input`)
     - a softmax output: integer labels in ``0..k-1`` (``k`` the model's outputs), or
       probability rows; a sigmoid output: targets in [0, 1].
     """
@@ -83,7 +84,8 @@ def check_training_data(model: Any, X: np.ndarray, y: np.ndarray, output_unit: s
     if isinstance(width, int) and X.ndim == 2 and X.shape[1] != width:
         raise ValueError(f"{who}: X has {X.shape[1]} features per row but the model takes "
                          f"{width}")
-    check_finite_features(X, who)
+    if check_x:
+        check_finite_features(X, who)
     check_finite_labels(y, who, "targets")
     if not len(y):
         return
