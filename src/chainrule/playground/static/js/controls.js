@@ -126,6 +126,11 @@ function wireBackprop(app) {
     else pickRandom(app);
   });
   $("bp-random").addEventListener("click", () => pickRandom(app));
+  $("bp-copy").addEventListener("click", async (e) => {
+    e.preventDefault();
+    try { await navigator.clipboard.writeText($("bp-text").textContent); app.banner("Trace copied.", "info"); }
+    catch (err) { app.banner("The browser refused the clipboard; select the text and copy it.", "warn"); }
+  });
   const canvas = $("heatmap");
   const tip = $("heatmap-tip");
   canvas.addEventListener("mousemove", (e) => {

@@ -350,6 +350,7 @@ class Playground {
     this.plane.highlight = null; this.plane.draw();
     $("bp-toggle").checked = false;
     this.network.setTrace(null);
+    showBackprop(null);               // its numbers belong to weights that are gone
     document.body.classList.remove("backprop-on");
   }
 
