@@ -168,8 +168,12 @@ class Playground {
     this.network.update(frame);
     this.plane.preview = this.previewOf(this.hoveredNode);
     this.plane.draw();
-    this.lossChart.draw();
-    this.gradChart.draw();
+    const now = performance.now();
+    if (!frame.playing || now - (this.chartsDrawnAt || 0) > 150) {   // charts: at most ~7 times a second
+      this.lossChart.draw();
+      this.gradChart.draw();
+      this.chartsDrawnAt = now;
+    }
     if (frame.playing && this.trace) this.clearTrace();
     if (!frame.playing && this.trace && previous && previous.epoch !== frame.epoch) this.showTrace(this.traceIndex);
     document.body.dataset.epoch = frame.epoch;
