@@ -280,6 +280,8 @@ def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None
     assert page.input_value("#problem") == "multiclass" and page.input_value("#classes") == "4"
     assert page.is_checked("#showTest") and page.is_checked("#discretize")
     assert page.locator(".node.output-node").count() == 4
+    assert page.locator("#confusion tr").count() == 1 + 4          # a 4 x 4 confusion matrix
+    assert page.locator("#colour-legend .class-key").count() == 4
     assert not page.is_visible("#teacher-btn") and not page.is_visible("label[data-control='upload']")
     # A change made in the page goes into the URL, and a fresh page opened on that URL
     # comes back in the same state.
@@ -336,3 +338,17 @@ def test_edit_a_weight_and_upload_a_csv(server: str, page: Any, tmp_path: Path) 
     page.wait_for_selector(".banner.error")
     assert "wide.csv" in page.inner_text("#banner")
     assert page.evaluate("window.playground.state.dataset") == "upload"
+
+
+def test_regression_view(server: str, page: Any) -> None:
+    _open(page, server + "/#dataset=multigauss&problem=regression&hidden=6,4")
+    assert page.evaluate("window.playground.state.problem") == "regression"
+    assert not page.is_visible("#acc-box") and not page.is_visible("#confusion-box")
+    assert "predicted value" in page.inner_text("#colour-legend")
+    # Only the regression datasets (and the upload tile) are offered.
+    shown = page.eval_on_selector_all(".dataset:not([hidden])", "ts => ts.map(t => t.dataset.dataset)")
+    assert shown == ["plane", "multigauss", "upload"]
+    page.click("#step")
+    page.wait_for_function("() => Number(document.body.dataset.epoch) >= 1")
+    colours = _heatmap_colours(page)
+    assert colours["orange"] + colours["blue"] > 0.2 * colours["total"], colours
