@@ -358,4 +358,4 @@ def test_regression_view(server: str, page: Any) -> None:
         for (let i = 0; i < d.length; i += 4) if (d[i + 3]) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
         return seen.size;
     }""")
-    assert shades > 100, shades
+    assert shades > 300, shades          # the axes and labels alone give about 60
