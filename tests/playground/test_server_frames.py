@@ -46,3 +46,29 @@ def test_grid_points_start_top_left():
 def test_confusion_counts_true_by_predicted():
     assert frames.confusion(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 0]), 3) == [
         [1, 1, 0], [0, 1, 0], [1, 0, 0]]
+
+
+def test_the_engine_lock_is_reentrant_and_first_come_first_served():
+    import threading
+    import time
+
+    from chainrule.playground.sessions import FairLock
+
+    lock, order = FairLock(), []
+    with lock:
+        with lock:  # re-entrant
+            pass
+        threads = [threading.Thread(target=lambda k=k: (lock.acquire(), order.append(k),
+                                                       lock.release())) for k in range(5)]
+        for t in threads:
+            t.start()
+            time.sleep(0.05)  # each asks in turn while the lock is held
+    for t in threads:
+        t.join(5)
+    assert order == [0, 1, 2, 3, 4]
+    try:
+        lock.release()
+    except RuntimeError as exc:
+        assert "does not hold" in str(exc)
+    else:
+        raise AssertionError("releasing a lock not held must fail")

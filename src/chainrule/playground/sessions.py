@@ -2,11 +2,16 @@
 
 Every change to a session bumps its ``version`` (and a new network or dataset its
 ``generation``), so each WebSocket's sender knows when to send a frame and when the loss
-history starts over. One lock per session serialises training, frames and edits; the
-event loop never trains (it hands the work to threads).
+history starts over. The event loop never trains (it hands the work to threads).
+
+All sessions share one engine lock: chainrule's gradient-recording switch (``no_grad``) is
+one process-wide flag, so two threads running the library at once could leave it off for
+everyone. Every call into the library holds `ENGINE_LOCK`; the training threads hold it
+for about `CHUNK_SECONDS` at a time and take turns.
 """
 from __future__ import annotations
 
+import collections
 import secrets
 import threading
 import time
@@ -17,17 +22,63 @@ from .driver import Playground
 from .points import Upload
 
 CHUNK_SECONDS = 0.05
-"""The training thread holds a session's lock at most about this long at a time."""
+"""A training thread holds the engine lock at most about this long at a time."""
+
+
+class FairLock:
+    """A re-entrant lock granted in the order it was asked for. ``threading``'s locks are
+    not fair: a training thread that takes the lock again right after releasing it would
+    starve the other sessions, the frames and the requests."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._queue: collections.deque[int] = collections.deque()
+
+    def acquire(self) -> bool:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            self._queue.append(me)
+            while self._owner is not None or self._queue[0] != me:
+                self._cond.wait()
+            self._queue.popleft()
+            self._owner, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("FairLock.release: this thread does not hold the lock")
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
+
+    def __enter__(self) -> "FairLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+ENGINE_LOCK = FairLock()
+"""Held by every call into chainrule (training, frames, backprop, edits, exports)."""
 
 
 class Session:
-    """One playground, its lock, its training thread and what has changed."""
+    """One playground, its training thread and what has changed."""
 
     def __init__(self, setup: dict[str, Any]) -> None:
         self.id = secrets.token_urlsafe(12)
-        self.lock = threading.RLock()
+        self.lock = ENGINE_LOCK
         self.upload: Upload | None = None
-        self.playground = Playground(setup)
+        with self.lock:
+            self.playground = Playground(setup)
         self.version = self.generation = 0
         self.epochs_per_second = 60.0
         self.errors: list[tuple[int, str]] = []  # (sequence number, message), the last 20
@@ -149,7 +200,7 @@ class Session:
             self._changed()
 
     def call(self, fn: Callable[[Playground], Any]) -> Any:
-        """``fn(playground)`` under the session's lock."""
+        """``fn(playground)`` under the engine lock."""
         with self.lock:
             return fn(self.playground)
 
