@@ -60,9 +60,10 @@ def test_the_engine_lock_is_reentrant_and_first_come_first_served():
             pass
         threads = [threading.Thread(target=lambda k=k: (lock.acquire(), order.append(k),
                                                        lock.release())) for k in range(5)]
-        for t in threads:
+        for k, t in enumerate(threads):
             t.start()
-            time.sleep(0.05)  # each asks in turn while the lock is held
+            while len(lock._queue) < k + 1:  # each asks in turn while the lock is held
+                time.sleep(0.001)
     for t in threads:
         t.join(5)
     assert order == [0, 1, 2, 3, 4]
