@@ -359,3 +359,25 @@ def test_regression_view(server: str, page: Any) -> None:
         return seen.size;
     }""")
     assert shades > 300, shades          # the axes and labels alone give about 60
+
+
+def test_teacher_mode_hides_every_listed_control(server: str, page: Any) -> None:
+    _open(page, server + "/")
+    keys = page.evaluate("import('/static/js/state.js').then(m => Object.keys(m.HIDEABLE))")
+    assert len(keys) > 20
+    for key in keys:                          # each choice in the dialog hides something real
+        if key != "features":
+            assert page.locator(f"[data-control='{key}']").count() >= 1, key
+    _open(page, server + "/#dataset=xor&hide=" + ",".join(keys))
+    for key in keys:
+        if key != "features":
+            for i in range(page.locator(f"[data-control='{key}']").count()):
+                assert not page.locator(f"[data-control='{key}']").nth(i).is_visible(), key
+    # Inputs that are off disappear and clicking an input changes nothing.
+    assert not page.is_visible(".node.input[data-feature='x1sq']")
+    page.click(".node.input[data-feature='x1']")
+    assert page.evaluate("window.playground.state.features") == ["x1", "x2"]
+    # The class can still watch it train.
+    page.click("#play")
+    page.wait_for_function("() => Number(document.body.dataset.epoch) > 5")
+    page.click("#play")

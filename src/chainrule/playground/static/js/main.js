@@ -101,6 +101,7 @@ class Playground {
     this.gradChart.opt.colours = depthColours(s.hidden.length + 1);
     $("grad-legend").innerHTML = this.gradChart.opt.colours.map((c, k) =>
       `<span class="key" style="background:${c}"></span>${k === s.hidden.length ? "output W" : `W${k + 1}`}`).join(" ");
+    this.applyHiding();               // the new layer heads and bias handles obey teacher mode too
   }
 
   layout() {
@@ -232,6 +233,7 @@ class Playground {
   }
 
   toggleFeature(name) {
+    if (this.state.hide.includes("features")) return;
     const f = this.state.features;
     if (f.includes(name) && f.length === 1) { this.banner("The network needs at least one input feature.", "warn"); return; }
     this.change({ features: f.includes(name) ? f.filter((x) => x !== name) : [...f, name] });
@@ -275,6 +277,7 @@ class Playground {
     document.querySelectorAll("[data-control]").forEach((e) => e.classList.toggle("teacher-hidden", hide.has(e.dataset.control)));
     document.body.classList.toggle("teacher-mode", hide.size > 0);
     document.body.classList.toggle("no-edit", hide.has("edit_weights"));
+    document.body.classList.toggle("no-feature-toggle", hide.has("features"));
   }
 
   // ---- play ----------------------------------------------------------------------------------
