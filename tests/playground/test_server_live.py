@@ -438,3 +438,40 @@ def test_sessions_training_at_once_leave_the_engine_recording(client):
         ws.receive_json()
         ws.send_json({"cmd": "step"})
         assert frame_at(ws, 1)["epoch"] == 1
+
+
+def test_training_settings_change_while_the_network_plays_on(client):
+    sid, _ = session(client, dataset="xor")
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        for e in range(1, 4):
+            ws.send_json({"cmd": "step"})
+            before = frame_at(ws, e)
+        ws.send_json({"cmd": "play"})
+        pg = playground_of(client, sid)
+        r = client.post(f"/api/sessions/{sid}/setup",
+                        json={"lr": 0.3, "show_test": True, "batch_size": 5})
+        assert r.status_code == 200 and r.json()["frame"]["epoch"] >= 3
+        assert r.json()["frame"]["playing"] and playground_of(client, sid) is pg
+        assert pg.optimizer.param_groups[0]["lr"] == 0.3
+        r = client.post(f"/api/sessions/{sid}/setup", json={"optimizer": "adam",
+                                                            "regularization": "l2"})
+        assert r.json()["setup"]["optimizer"] == "adam" and r.json()["frame"]["epoch"] >= 3
+        msg = ws.receive_json()
+        while msg["history_reset"] or msg["epoch"] < before["epoch"] + 5:
+            assert not msg["history_reset"]  # the run goes on, its history too
+            msg = ws.receive_json()
+        r = client.post(f"/api/sessions/{sid}/setup", json={"hidden": [3]})
+        assert r.json()["frame"]["epoch"] == 0 and not r.json()["frame"]["playing"]
+
+
+def test_a_playing_session_pauses_when_its_last_page_closes(client):
+    sid, _ = session(client)
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "play"})
+        assert frame_at(ws, 1)["playing"]
+    deadline = time.monotonic() + 10
+    while client.app.state.store.get(sid).playing:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)

@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable
 
 from .config import LIMITS, SetupError, normalize_setup
-from .driver import Playground
+from .driver import RETUNABLE, Playground
 from .points import Upload
 
 CHUNK_SECONDS = 0.05
@@ -141,6 +141,10 @@ class Session:
         with self.lock:
             self._changed()
 
+    def stop_training(self) -> None:
+        """Ask the training thread to stop after its current chunk, without waiting."""
+        self._stop.set()
+
     def step(self) -> None:
         self.pause()
         with self.lock:
@@ -166,14 +170,19 @@ class Session:
         self.epochs_per_second = float(value)
 
     def apply_setup(self, patch: Any) -> None:
-        """Merge ``patch`` into the set-up; a new dataset and network (paused, epoch 0).
-        Nothing changes when the set-up is refused."""
+        """Merge ``patch`` into the set-up. Training settings only (`RETUNABLE`): the
+        network goes on as it is, playing or not; anything else: a new dataset and network
+        (paused, epoch 0). Nothing changes when the set-up is refused."""
         upload = self.upload
         with self.lock:
             setup = normalize_setup(patch, self.setup, _upload_problem(upload))
             if setup["dataset"] == "upload" and upload is not None and upload.n_classes \
                     and upload.n_classes > 2:
                 setup["n_classes"] = upload.n_classes  # the data decides
+            if {k for k in setup if setup[k] != self.setup[k]} <= RETUNABLE:
+                self.playground.retune(setup)
+                self._changed()
+                return
             playground = Playground(setup, upload if setup["dataset"] == "upload" else None)
         self.pause()
         with self.lock:
