@@ -179,7 +179,8 @@ class Session:
             if setup["dataset"] == "upload" and upload is not None and upload.n_classes \
                     and upload.n_classes > 2:
                 setup["n_classes"] = upload.n_classes  # the data decides
-            if {k for k in setup if setup[k] != self.setup[k]} <= RETUNABLE:
+            if {k for k in setup if setup[k] != self.setup[k]} <= RETUNABLE \
+                    and not self.playground.diverged:
                 self.playground.retune(setup)
                 self._changed()
                 return
