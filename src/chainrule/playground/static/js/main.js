@@ -1,8 +1,7 @@
 // The playground page: holds the set-up, talks to the server (api.js) and hands every frame
 // to the views. Controls are wired in controls.js; this file owns the flow of state.
 
-import { Session } from "./api.js";
-import { decodeHeatmap, base64Bytes } from "./api.js";
+import { Session, decodeHeatmap, base64Bytes } from "./api.js";
 import { PlaneView } from "./heatmap.js";
 import { NetworkView } from "./network.js";
 import { LineChart, depthColours } from "./charts.js";
@@ -124,6 +123,7 @@ class Playground {
     for (const [epoch, train, test] of frame.history || []) this.lossChart.push(epoch, [test, train]);
     if (frame.grad_norms) this.gradChart.push(frame.epoch, frame.grad_norms);
     this.measureRate(frame);
+    if (!frame.playing && this.onPaused) { const resolve = this.onPaused; this.onPaused = null; resolve(); }
     if (!this.pending) requestAnimationFrame(() => this.drawPending());
     this.pending = frame;
   }
@@ -241,7 +241,7 @@ class Playground {
 
   changeLayers(delta) {
     const h = [...this.state.hidden], a = [...this.state.activations];
-    if (delta > 0 && h.length < 8) { h.push(h.length ? h.at(-1) : 4); a.push(a.length ? a.at(-1) : this.state.activations[0] || "tanh"); }
+    if (delta > 0 && h.length < 8) { h.push(h.length ? h.at(-1) : 4); a.push(a.length ? a.at(-1) : $("activation").value); }
     if (delta < 0 && h.length > 0) { h.pop(); a.pop(); }
     this.change({ hidden: h, activations: a });
   }
@@ -337,9 +337,19 @@ class Playground {
 
   // ---- backprop view ---------------------------------------------------------------------
 
+  /** Pause and wait for the server's paused frame (so a trace is taken on the final weights). */
+  whenPaused() {
+    if (!this.frame || !this.frame.playing) return Promise.resolve();
+    this.session.send("pause");
+    return new Promise((resolve) => {
+      this.onPaused = resolve;
+      setTimeout(() => { if (this.onPaused === resolve) { this.onPaused = null; resolve(); } }, 3000);
+    });
+  }
+
   async showTrace(index) {
     if (index === null || index === undefined) return;
-    if (this.frame && this.frame.playing) this.session.send("pause");
+    await this.whenPaused();
     try {
       const t = await this.session.backprop(index);
       this.trace = t; this.traceIndex = index;
