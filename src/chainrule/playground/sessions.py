@@ -76,6 +76,7 @@ class Session:
     def __init__(self, setup: dict[str, Any]) -> None:
         self.id = secrets.token_urlsafe(12)
         self.lock = ENGINE_LOCK
+        self._events = threading.Lock()  # version, generation and errors: never held long
         self.upload: Upload | None = None
         with self.lock:
             self.playground = Playground(setup)
@@ -101,20 +102,22 @@ class Session:
         self.last_used = time.monotonic()
 
     def _changed(self, new_generation: bool = False) -> None:
-        self.version += 1
-        if new_generation:
-            self.generation += 1
+        with self._events:
+            self.version += 1
+            if new_generation:
+                self.generation += 1
 
     def error(self, message: str) -> None:
         """Tell every open socket ``message`` (a training problem, not a refused command)."""
-        with self.lock:
+        with self._events:
             self._error_count += 1
             self.errors.append((self._error_count, message))
             del self.errors[:-20]
-            self._changed()
+        self._changed()
 
     def errors_after(self, seen: int) -> list[tuple[int, str]]:
-        with self.lock:
+        """The errors after number ``seen`` (never waits for the engine)."""
+        with self._events:
             return [e for e in self.errors if e[0] > seen]
 
     # ------------------------------------------------------------- commands
@@ -158,8 +161,7 @@ class Session:
 
     def request_frame(self) -> None:
         """Make every open socket send a frame now."""
-        with self.lock:
-            self._changed()
+        self._changed()
 
     def set_speed(self, value: Any) -> None:
         low, high = LIMITS["epochs_per_second"]
