@@ -218,12 +218,20 @@ def _cell(page: Any, q: str, layer: int, neuron: int, source: int | None = None)
 
 def test_backprop_view_shows_explain_network_numbers(server: str, page: Any) -> None:
     _open(page, server + "/#dataset=circle&hidden=3,2&activations=tanh,relu&features=x1,x2,x1sq")
-    for _ in range(3):                                          # a few epochs: weights move
-        page.click("#step")
+    page.click("#play")                                         # train a little, then
     page.wait_for_function("() => Number(document.body.dataset.epoch) >= 3")
-    page.click("#bp-random")
+    x, y = page.evaluate("""() => {                              // click point 7 on the map
+        const pl = window.playground.plane, [sx, sy] = pl.toScreen(...pl.data.train.x[7]);
+        const r = document.getElementById('heatmap').getBoundingClientRect();
+        return [r.left + sx, r.top + sy];
+    }""")
+    page.mouse.click(x, y)
     page.wait_for_selector("#bp-table [data-q='delta']")
+    assert not page.evaluate("window.playground.frame.playing")  # picking a point paused it
     index = page.evaluate("window.playground.traceIndex")
+    assert index == 7 or page.evaluate(  # (or a training point drawn on top of point 7)
+        f"(() => {{ const d = window.playground.plane.data.train.x;"
+        f" return Math.hypot(d[{index}][0] - d[7][0], d[{index}][1] - d[7][1]) < 0.5; }})()")
     # The diagram carries z and δ on every neuron now.
     assert page.locator(".network.backprop").count() == 1
     assert re.search(r"δ\s*[−\d]", page.inner_text(".node.output-node .node-info"))
