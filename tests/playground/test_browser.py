@@ -116,8 +116,19 @@ def _number(text: str) -> float:
 
 
 def test_page_loads(server: str, page: Any) -> None:
+    requests: list[str] = []
+    console_errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     _open(page, server + "/")
+    page.wait_for_timeout(300)                                  # thumbnails, socket
     assert page.title() == "chainrule playground"
+    # Offline: every request goes to the playground's own server (no CDN, no fonts), and
+    # every file the page asks for exists.
+    foreign = [u for u in requests if not u.startswith((server, server.replace("http", "ws")))
+               and not u.startswith(("data:", "blob:"))]
+    assert not foreign, foreign
+    assert not console_errors, console_errors
     # Every feature node (7), 4 + 2 hidden neurons and one output, each with its heatmap.
     assert page.locator(".node.input").count() == 7
     assert page.locator(".node.input.on").count() == 2
