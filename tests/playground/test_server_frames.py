@@ -1,4 +1,4 @@
-"""The compact encodings of a frame: rounding and quantised heatmaps."""
+"""Units of the playground server: the compact encodings of a frame, the engine lock, binding."""
 from __future__ import annotations
 
 import base64
@@ -73,3 +73,22 @@ def test_the_engine_lock_is_reentrant_and_first_come_first_served():
         assert "does not hold" in str(exc)
     else:
         raise AssertionError("releasing a lock not held must fail")
+
+
+def test_loopback_detection_and_binding():
+    import pytest
+
+    from chainrule.playground.server import bind, is_loopback, url_of
+
+    assert all(map(is_loopback, ["127.0.0.1", "localhost", "::1", "[::1]", "127.8.9.1"]))
+    assert not any(map(is_loopback, ["0.0.0.0", "192.168.1.4", "example.org", "::"]))
+    sock = bind()
+    try:
+        assert sock.getsockname()[0] == "127.0.0.1" and sock.getsockname()[1] > 0
+        assert url_of(sock) == f"http://127.0.0.1:{sock.getsockname()[1]}/"
+        with pytest.raises(ValueError, match="cannot listen"):
+            bind("127.0.0.1", sock.getsockname()[1])
+    finally:
+        sock.close()
+    with pytest.raises(ValueError, match="65535"):
+        bind("127.0.0.1", 70000)
