@@ -117,11 +117,17 @@ class Playground {
   onFrame(frame) {
     if (frame.history_reset) {
       this.lossChart.clear(2);
-      this.gradChart.clear(this.state.hidden.length + 1);
+      // The gradient norms live only here: keep them when the run goes on (a new learning
+      // rate, say), start over when it restarted or the layers changed.
+      const last = this.lastEpoch;
+      if (last === undefined || frame.epoch === 0 || frame.epoch < last || this.gradChart.series.length !== this.state.hidden.length + 1) {
+        this.gradChart.clear(this.state.hidden.length + 1);
+      }
       this.rate = { epoch: frame.epoch, time: performance.now(), value: null };
     }
     for (const [epoch, train, test] of frame.history || []) this.lossChart.push(epoch, [test, train]);
-    if (frame.grad_norms) this.gradChart.push(frame.epoch, frame.grad_norms);
+    if (frame.grad_norms && frame.epoch !== this.lastEpoch) this.gradChart.push(frame.epoch, frame.grad_norms);
+    this.lastEpoch = frame.epoch;
     this.measureRate(frame);
     if (!frame.playing && this.onPaused) { const resolve = this.onPaused; this.onPaused = null; resolve(); }
     if (!this.pending) requestAnimationFrame(() => this.drawPending());
