@@ -1,7 +1,7 @@
 """The playground as a student sees it: epochs per second shown by the page, and its cost.
 
-A real uvicorn server runs in a thread of this process (``bench_playground.start_server``)
-and Debian's Chromium, driven by Playwright, opens the page, presses play and watches it
+``chainrule playground`` runs in its own process (``bench_playground.start_server``) and
+Debian's Chromium, driven by Playwright, opens the page, presses play and watches it
 for a few seconds. Measured for the default network (2-4-2-1 tanh on circle) and for 8
 hidden layers of 16 neurons on all seven features, at the page's default speed cap (60
 epochs/s) and uncapped (1000):
@@ -95,7 +95,8 @@ def main() -> None:
                     rows.append((name, speed, page, bare))
             browser.close()
     finally:
-        server.should_exit = True
+        server.terminate()
+        server.wait(timeout=10)
     print(f"{'network':<18}{'cap':>5}{'shown ep/s':>12}{'bare ep/s':>11}{'ratio':>7}"
           f"{'drawn f/s':>11}{'ms/frame':>10}{'worst ms':>10}{'tasks>50ms':>12}")
     for name, speed, page, bare in rows:

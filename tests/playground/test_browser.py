@@ -116,8 +116,19 @@ def _number(text: str) -> float:
 
 
 def test_page_loads(server: str, page: Any) -> None:
+    requests: list[str] = []
+    console_errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     _open(page, server + "/")
+    page.wait_for_timeout(300)                                  # thumbnails, socket
     assert page.title() == "chainrule playground"
+    # Offline: every request goes to the playground's own server (no CDN, no fonts), and
+    # every file the page asks for exists.
+    foreign = [u for u in requests if not u.startswith((server, server.replace("http", "ws")))
+               and not u.startswith(("data:", "blob:"))]
+    assert not foreign, foreign
+    assert not console_errors, console_errors
     # Every feature node (7), 4 + 2 hidden neurons and one output, each with its heatmap.
     assert page.locator(".node.input").count() == 7
     assert page.locator(".node.input.on").count() == 2
@@ -218,12 +229,20 @@ def _cell(page: Any, q: str, layer: int, neuron: int, source: int | None = None)
 
 def test_backprop_view_shows_explain_network_numbers(server: str, page: Any) -> None:
     _open(page, server + "/#dataset=circle&hidden=3,2&activations=tanh,relu&features=x1,x2,x1sq")
-    for _ in range(3):                                          # a few epochs: weights move
-        page.click("#step")
+    page.click("#play")                                         # train a little, then
     page.wait_for_function("() => Number(document.body.dataset.epoch) >= 3")
-    page.click("#bp-random")
+    x, y = page.evaluate("""() => {                              // click point 7 on the map
+        const pl = window.playground.plane, [sx, sy] = pl.toScreen(...pl.data.train.x[7]);
+        const r = document.getElementById('heatmap').getBoundingClientRect();
+        return [r.left + sx, r.top + sy];
+    }""")
+    page.mouse.click(x, y)
     page.wait_for_selector("#bp-table [data-q='delta']")
+    assert not page.evaluate("window.playground.frame.playing")  # picking a point paused it
     index = page.evaluate("window.playground.traceIndex")
+    assert index == 7 or page.evaluate(  # (or a training point drawn on top of point 7)
+        f"(() => {{ const d = window.playground.plane.data.train.x;"
+        f" return Math.hypot(d[{index}][0] - d[7][0], d[{index}][1] - d[7][1]) < 0.5; }})()")
     # The diagram carries z and δ on every neuron now.
     assert page.locator(".network.backprop").count() == 1
     assert re.search(r"δ\s*[−\d]", page.inner_text(".node.output-node .node-info"))
@@ -280,6 +299,8 @@ def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None
     assert page.input_value("#problem") == "multiclass" and page.input_value("#classes") == "4"
     assert page.is_checked("#showTest") and page.is_checked("#discretize")
     assert page.locator(".node.output-node").count() == 4
+    assert page.locator("#confusion tr").count() == 1 + 4          # a 4 x 4 confusion matrix
+    assert page.locator("#colour-legend .class-key").count() == 4
     assert not page.is_visible("#teacher-btn") and not page.is_visible("label[data-control='upload']")
     # A change made in the page goes into the URL, and a fresh page opened on that URL
     # comes back in the same state.
@@ -336,3 +357,46 @@ def test_edit_a_weight_and_upload_a_csv(server: str, page: Any, tmp_path: Path) 
     page.wait_for_selector(".banner.error")
     assert "wide.csv" in page.inner_text("#banner")
     assert page.evaluate("window.playground.state.dataset") == "upload"
+
+
+def test_regression_view(server: str, page: Any) -> None:
+    _open(page, server + "/#dataset=multigauss&problem=regression&hidden=6,4")
+    assert page.evaluate("window.playground.state.problem") == "regression"
+    assert not page.is_visible("#acc-box") and not page.is_visible("#confusion-box")
+    assert "predicted value" in page.inner_text("#colour-legend")
+    # Only the regression datasets (and the upload tile) are offered.
+    shown = page.eval_on_selector_all(".dataset:not([hidden])", "ts => ts.map(t => t.dataset.dataset)")
+    assert shown == ["plane", "multigauss", "upload"]
+    page.click("#step")
+    page.wait_for_function("() => Number(document.body.dataset.epoch) >= 1")
+    # The map is painted: a smooth field of many shades, not a flat fill.
+    shades = page.evaluate("""() => {
+        const c = document.getElementById('heatmap');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set();
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3]) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        return seen.size;
+    }""")
+    assert shades > 300, shades          # the axes and labels alone give about 60
+
+
+def test_teacher_mode_hides_every_listed_control(server: str, page: Any) -> None:
+    _open(page, server + "/")
+    keys = page.evaluate("import('/static/js/state.js').then(m => Object.keys(m.HIDEABLE))")
+    assert len(keys) > 20
+    for key in keys:                          # each choice in the dialog hides something real
+        if key != "features":
+            assert page.locator(f"[data-control='{key}']").count() >= 1, key
+    _open(page, server + "/#dataset=xor&hide=" + ",".join(keys))
+    for key in keys:
+        if key != "features":
+            for i in range(page.locator(f"[data-control='{key}']").count()):
+                assert not page.locator(f"[data-control='{key}']").nth(i).is_visible(), key
+    # Inputs that are off disappear and clicking an input changes nothing.
+    assert not page.is_visible(".node.input[data-feature='x1sq']")
+    page.click(".node.input[data-feature='x1']")
+    assert page.evaluate("window.playground.state.features") == ["x1", "x2"]
+    # The class can still watch it train.
+    page.click("#play")
+    page.wait_for_function("() => Number(document.body.dataset.epoch) > 5")
+    page.click("#play")

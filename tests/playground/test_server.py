@@ -348,6 +348,15 @@ def test_a_diverging_run_pauses_with_a_message_and_refuses_to_play_on(client):
             frame = ws.receive_json()
         assert frame["train_loss"] is not None
     assert client.get(f"/api/sessions/{sid}/backprop?index=0").status_code == 200
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "play"})
+        msg = ws.receive_json()
+        while msg["type"] != "error":
+            msg = ws.receive_json()
+    # a lower learning rate after a divergence starts a fresh network
+    s = client.post(f"/api/sessions/{sid}/setup", json={"lr": 0.01}).json()
+    assert s["frame"]["epoch"] == 0 and s["frame"]["train_loss"] is not None
     assert_healthy(client)
 
 

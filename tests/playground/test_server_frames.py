@@ -1,4 +1,4 @@
-"""The compact encodings of a frame: rounding and quantised heatmaps."""
+"""Units of the playground server: the compact encodings of a frame, the engine lock, binding."""
 from __future__ import annotations
 
 import base64
@@ -46,3 +46,49 @@ def test_grid_points_start_top_left():
 def test_confusion_counts_true_by_predicted():
     assert frames.confusion(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 0]), 3) == [
         [1, 1, 0], [0, 1, 0], [1, 0, 0]]
+
+
+def test_the_engine_lock_is_reentrant_and_first_come_first_served():
+    import threading
+    import time
+
+    from chainrule.playground.sessions import FairLock
+
+    lock, order = FairLock(), []
+    with lock:
+        with lock:  # re-entrant
+            pass
+        threads = [threading.Thread(target=lambda k=k: (lock.acquire(), order.append(k),
+                                                       lock.release())) for k in range(5)]
+        for k, t in enumerate(threads):
+            t.start()
+            while len(lock._queue) < k + 1:  # each asks in turn while the lock is held
+                time.sleep(0.001)
+    for t in threads:
+        t.join(5)
+    assert order == [0, 1, 2, 3, 4]
+    try:
+        lock.release()
+    except RuntimeError as exc:
+        assert "does not hold" in str(exc)
+    else:
+        raise AssertionError("releasing a lock not held must fail")
+
+
+def test_loopback_detection_and_binding():
+    import pytest
+
+    from chainrule.playground.server import bind, is_loopback, url_of
+
+    assert all(map(is_loopback, ["127.0.0.1", "localhost", "::1", "[::1]", "127.8.9.1"]))
+    assert not any(map(is_loopback, ["0.0.0.0", "192.168.1.4", "example.org", "::"]))
+    sock = bind()
+    try:
+        assert sock.getsockname()[0] == "127.0.0.1" and sock.getsockname()[1] > 0
+        assert url_of(sock) == f"http://127.0.0.1:{sock.getsockname()[1]}/"
+        with pytest.raises(ValueError, match="cannot listen"):
+            bind("127.0.0.1", sock.getsockname()[1])
+    finally:
+        sock.close()
+    with pytest.raises(ValueError, match="65535"):
+        bind("127.0.0.1", 70000)

@@ -399,3 +399,79 @@ def test_an_uploaded_dataset_exports_and_evaluates_the_same(client, tmp_path):
     accuracy = float(re.search(r"accuracy (\d\.\d+)", done.stdout).group(1))
     assert accuracy == pytest.approx(frame["accuracy"]["test"], abs=1e-4)
     assert len(re.findall(r"^\s+[012]\s+\d", done.stdout, re.M)) == 3  # a row per class
+
+
+def test_sessions_training_at_once_leave_the_engine_recording(client):
+    """chainrule's grad mode is one process-wide switch: sessions must never interleave
+    their no_grad blocks (they share one engine lock)."""
+    import chainrule
+
+    sockets, errors, epochs = [], [], []
+    try:
+        for k in range(4):
+            sid, _ = session(client, dataset="spiral", hidden=[6, 6], seed=k)
+            ws = client.websocket_connect(f"/api/sessions/{sid}/live").__enter__()
+            ws.receive_json()
+            ws.send_json({"cmd": "speed", "epochs_per_second": 1000})
+            ws.send_json({"cmd": "play"})
+            sockets.append(ws)
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            r = client.get(f"/api/sessions/{sid}/backprop?index=1")
+            assert r.status_code == 200, r.text
+        for ws in sockets:
+            ws.send_json({"cmd": "pause"})
+            msg = ws.receive_json()
+            while msg.get("playing") is not False:
+                if msg["type"] == "error":
+                    errors.append(msg["message"])
+                msg = ws.receive_json()
+            epochs.append(msg["epoch"])
+    finally:
+        for ws in sockets:
+            ws.__exit__(None, None, None)
+    assert errors == []
+    assert min(epochs) > 0  # every session got its turn
+    assert chainrule.is_grad_enabled()
+    sid, _ = session(client)
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "step"})
+        assert frame_at(ws, 1)["epoch"] == 1
+
+
+def test_training_settings_change_while_the_network_plays_on(client):
+    sid, _ = session(client, dataset="xor")
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        for e in range(1, 4):
+            ws.send_json({"cmd": "step"})
+            before = frame_at(ws, e)
+        ws.send_json({"cmd": "play"})
+        pg = playground_of(client, sid)
+        r = client.post(f"/api/sessions/{sid}/setup",
+                        json={"lr": 0.3, "show_test": True, "batch_size": 5})
+        assert r.status_code == 200 and r.json()["frame"]["epoch"] >= 3
+        assert r.json()["frame"]["playing"] and playground_of(client, sid) is pg
+        assert pg.optimizer.param_groups[0]["lr"] == 0.3
+        r = client.post(f"/api/sessions/{sid}/setup", json={"optimizer": "adam",
+                                                            "regularization": "l2"})
+        assert r.json()["setup"]["optimizer"] == "adam" and r.json()["frame"]["epoch"] >= 3
+        msg = ws.receive_json()
+        while msg["history_reset"] or msg["epoch"] < before["epoch"] + 5:
+            assert not msg["history_reset"]  # the run goes on, its history too
+            msg = ws.receive_json()
+        r = client.post(f"/api/sessions/{sid}/setup", json={"hidden": [3]})
+        assert r.json()["frame"]["epoch"] == 0 and not r.json()["frame"]["playing"]
+
+
+def test_a_playing_session_pauses_when_its_last_page_closes(client):
+    sid, _ = session(client)
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        ws.send_json({"cmd": "play"})
+        assert frame_at(ws, 1)["playing"]
+    deadline = time.monotonic() + 10
+    while client.app.state.store.get(sid).playing:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)

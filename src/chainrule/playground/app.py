@@ -193,6 +193,8 @@ class PlaygroundAPI:
                 await sender
             session.sockets -= 1
             session.touch()
+            if session.sockets == 0:  # the page is gone: stop using a core for nobody
+                session.stop_training()
 
     async def _command(self, session: Session, text: str, wake: asyncio.Event) -> None:
         if len(text) > LIMITS["json_bytes"]:

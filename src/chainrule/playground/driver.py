@@ -23,6 +23,9 @@ OUTPUT_UNIT = {"classification": "sigmoid", "multiclass": "softmax", "regression
 EXPLAIN_LOSS = {("classification", "bce"): "bce_logits", ("multiclass", "ce"): "ce_logits",
                 ("regression", "mse"): "squared"}
 """explain's name of each training loss on one example (the rest: the loss itself)."""
+RETUNABLE = frozenset({"lr", "optimizer", "regularization", "reg_rate", "batch_size",
+                       "show_test", "discretize"})
+"""Set-up fields a running network can take without starting over."""
 HISTORY_LIMIT = 20_000  # entries kept; beyond it every second one is dropped
 MAX_WEIGHT = 1e3
 
@@ -76,6 +79,22 @@ class Playground:
         self.history: list[tuple[int, float, float]] = []
         self.train_loss, self.test_loss = self.losses()
         self.diverged = False
+
+    def retune(self, setup: dict[str, Any]) -> None:
+        """Take the training settings of ``setup`` (only `RETUNABLE` fields may differ)
+        and keep the network, the epoch and the history. A new optimiser starts afresh;
+        a new learning rate keeps the optimiser's state."""
+        changed = {k for k in setup if setup[k] != self.setup[k]}
+        if not changed <= RETUNABLE:
+            raise ValueError(f"retune: {sorted(changed - RETUNABLE)} need a new network")
+        old, self.setup = self.setup, setup
+        if setup["optimizer"] != old["optimizer"]:
+            self.optimizer = optim.get_optimizer(setup["optimizer"], self.model.parameters(),
+                                                 lr=setup["lr"])
+            self.step = train.TrainStep(self.model, self.loss, self.optimizer)
+        elif setup["lr"] != old["lr"]:
+            for group in self.optimizer.param_groups:
+                group["lr"] = setup["lr"]
 
     def reset(self) -> None:
         """New random weights (the next initialisation seed), epoch 0."""

@@ -2,32 +2,84 @@
 
 Every change to a session bumps its ``version`` (and a new network or dataset its
 ``generation``), so each WebSocket's sender knows when to send a frame and when the loss
-history starts over. One lock per session serialises training, frames and edits; the
-event loop never trains (it hands the work to threads).
+history starts over. The event loop never trains (it hands the work to threads).
+
+All sessions share one engine lock: chainrule's gradient-recording switch (``no_grad``) is
+one process-wide flag, so two threads running the library at once could leave it off for
+everyone. Every call into the library holds `ENGINE_LOCK`; the training threads hold it
+for about `CHUNK_SECONDS` at a time and take turns.
 """
 from __future__ import annotations
 
+import collections
 import secrets
 import threading
 import time
 from typing import Any, Callable
 
 from .config import LIMITS, SetupError, normalize_setup
-from .driver import Playground
+from .driver import RETUNABLE, Playground
 from .points import Upload
 
 CHUNK_SECONDS = 0.05
-"""The training thread holds a session's lock at most about this long at a time."""
+"""A training thread holds the engine lock at most about this long at a time."""
+
+
+class FairLock:
+    """A re-entrant lock granted in the order it was asked for. ``threading``'s locks are
+    not fair: a training thread that takes the lock again right after releasing it would
+    starve the other sessions, the frames and the requests."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._queue: collections.deque[int] = collections.deque()
+
+    def acquire(self) -> bool:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            self._queue.append(me)
+            while self._owner is not None or self._queue[0] != me:
+                self._cond.wait()
+            self._queue.popleft()
+            self._owner, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("FairLock.release: this thread does not hold the lock")
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
+
+    def __enter__(self) -> "FairLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+ENGINE_LOCK = FairLock()
+"""Held by every call into chainrule (training, frames, backprop, edits, exports)."""
 
 
 class Session:
-    """One playground, its lock, its training thread and what has changed."""
+    """One playground, its training thread and what has changed."""
 
     def __init__(self, setup: dict[str, Any]) -> None:
         self.id = secrets.token_urlsafe(12)
-        self.lock = threading.RLock()
+        self.lock = ENGINE_LOCK
+        self._events = threading.Lock()  # version, generation and errors: never held long
         self.upload: Upload | None = None
-        self.playground = Playground(setup)
+        with self.lock:
+            self.playground = Playground(setup)
         self.version = self.generation = 0
         self.epochs_per_second = 60.0
         self.errors: list[tuple[int, str]] = []  # (sequence number, message), the last 20
@@ -50,20 +102,22 @@ class Session:
         self.last_used = time.monotonic()
 
     def _changed(self, new_generation: bool = False) -> None:
-        self.version += 1
-        if new_generation:
-            self.generation += 1
+        with self._events:
+            self.version += 1
+            if new_generation:
+                self.generation += 1
 
     def error(self, message: str) -> None:
         """Tell every open socket ``message`` (a training problem, not a refused command)."""
-        with self.lock:
+        with self._events:
             self._error_count += 1
             self.errors.append((self._error_count, message))
             del self.errors[:-20]
-            self._changed()
+        self._changed()
 
     def errors_after(self, seen: int) -> list[tuple[int, str]]:
-        with self.lock:
+        """The errors after number ``seen`` (never waits for the engine)."""
+        with self._events:
             return [e for e in self.errors if e[0] > seen]
 
     # ------------------------------------------------------------- commands
@@ -90,6 +144,10 @@ class Session:
         with self.lock:
             self._changed()
 
+    def stop_training(self) -> None:
+        """Ask the training thread to stop after its current chunk, without waiting."""
+        self._stop.set()
+
     def step(self) -> None:
         self.pause()
         with self.lock:
@@ -103,8 +161,7 @@ class Session:
 
     def request_frame(self) -> None:
         """Make every open socket send a frame now."""
-        with self.lock:
-            self._changed()
+        self._changed()
 
     def set_speed(self, value: Any) -> None:
         low, high = LIMITS["epochs_per_second"]
@@ -115,14 +172,20 @@ class Session:
         self.epochs_per_second = float(value)
 
     def apply_setup(self, patch: Any) -> None:
-        """Merge ``patch`` into the set-up; a new dataset and network (paused, epoch 0).
-        Nothing changes when the set-up is refused."""
+        """Merge ``patch`` into the set-up. Training settings only (`RETUNABLE`): the
+        network goes on as it is, playing or not; anything else: a new dataset and network
+        (paused, epoch 0). Nothing changes when the set-up is refused."""
         upload = self.upload
         with self.lock:
             setup = normalize_setup(patch, self.setup, _upload_problem(upload))
             if setup["dataset"] == "upload" and upload is not None and upload.n_classes \
                     and upload.n_classes > 2:
                 setup["n_classes"] = upload.n_classes  # the data decides
+            if {k for k in setup if setup[k] != self.setup[k]} <= RETUNABLE \
+                    and not self.playground.diverged:
+                self.playground.retune(setup)
+                self._changed()
+                return
             playground = Playground(setup, upload if setup["dataset"] == "upload" else None)
         self.pause()
         with self.lock:
@@ -149,7 +212,7 @@ class Session:
             self._changed()
 
     def call(self, fn: Callable[[Playground], Any]) -> Any:
-        """``fn(playground)`` under the session's lock."""
+        """``fn(playground)`` under the engine lock."""
         with self.lock:
             return fn(self.playground)
 

@@ -126,6 +126,11 @@ function wireBackprop(app) {
     else pickRandom(app);
   });
   $("bp-random").addEventListener("click", () => pickRandom(app));
+  $("bp-copy").addEventListener("click", async (e) => {
+    e.preventDefault();
+    try { await navigator.clipboard.writeText($("bp-text").textContent); app.banner("Trace copied.", "info"); }
+    catch (err) { app.banner("The browser refused the clipboard; select the text and copy it.", "warn"); }
+  });
   const canvas = $("heatmap");
   const tip = $("heatmap-tip");
   canvas.addEventListener("mousemove", (e) => {
@@ -195,7 +200,8 @@ function wireTeacher(app) {
 
 function wireKeys(app) {
   document.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, select, textarea, dialog") || e.metaKey || e.ctrlKey || e.altKey) return;
+    // A focused control keeps its own keys (space on a focused button presses that button).
+    if (e.target.closest("input, select, textarea, dialog, button, [role=switch]") || e.metaKey || e.ctrlKey || e.altKey) return;
     if (e.key === " ") { e.preventDefault(); app.play(); }
     else if (e.key === "ArrowRight") { app.clearTrace(); app.step(); }
     else if (e.key === "r" || e.key === "R" && !e.shiftKey) { app.clearTrace(); app.reset(); }

@@ -1,8 +1,7 @@
 // The playground page: holds the set-up, talks to the server (api.js) and hands every frame
 // to the views. Controls are wired in controls.js; this file owns the flow of state.
 
-import { Session } from "./api.js";
-import { decodeHeatmap, base64Bytes } from "./api.js";
+import { Session, decodeHeatmap, base64Bytes } from "./api.js";
 import { PlaneView } from "./heatmap.js";
 import { NetworkView } from "./network.js";
 import { LineChart, depthColours } from "./charts.js";
@@ -101,6 +100,7 @@ class Playground {
     this.gradChart.opt.colours = depthColours(s.hidden.length + 1);
     $("grad-legend").innerHTML = this.gradChart.opt.colours.map((c, k) =>
       `<span class="key" style="background:${c}"></span>${k === s.hidden.length ? "output W" : `W${k + 1}`}`).join(" ");
+    this.applyHiding();               // the new layer heads and bias handles obey teacher mode too
   }
 
   layout() {
@@ -117,12 +117,19 @@ class Playground {
   onFrame(frame) {
     if (frame.history_reset) {
       this.lossChart.clear(2);
-      this.gradChart.clear(this.state.hidden.length + 1);
+      // The gradient norms live only here: keep them when the run goes on (a new learning
+      // rate, say), start over when it restarted or the layers changed.
+      const last = this.lastEpoch;
+      if (last === undefined || frame.epoch === 0 || frame.epoch < last || this.gradChart.series.length !== this.state.hidden.length + 1) {
+        this.gradChart.clear(this.state.hidden.length + 1);
+      }
       this.rate = { epoch: frame.epoch, time: performance.now(), value: null };
     }
     for (const [epoch, train, test] of frame.history || []) this.lossChart.push(epoch, [test, train]);
-    if (frame.grad_norms) this.gradChart.push(frame.epoch, frame.grad_norms);
+    if (frame.grad_norms && frame.epoch !== this.lastEpoch) this.gradChart.push(frame.epoch, frame.grad_norms);
+    this.lastEpoch = frame.epoch;
     this.measureRate(frame);
+    if (!frame.playing && this.onPaused) { const resolve = this.onPaused; this.onPaused = null; resolve(); }
     if (!this.pending) requestAnimationFrame(() => this.drawPending());
     this.pending = frame;
   }
@@ -168,8 +175,12 @@ class Playground {
     this.network.update(frame);
     this.plane.preview = this.previewOf(this.hoveredNode);
     this.plane.draw();
-    this.lossChart.draw();
-    this.gradChart.draw();
+    const now = performance.now();
+    if (!frame.playing || now - (this.chartsDrawnAt || 0) > 150) {   // charts: at most ~7 times a second
+      this.lossChart.draw();
+      this.gradChart.draw();
+      this.chartsDrawnAt = now;
+    }
     if (frame.playing && this.trace) this.clearTrace();
     if (!frame.playing && this.trace && previous && previous.epoch !== frame.epoch) this.showTrace(this.traceIndex);
     document.body.dataset.epoch = frame.epoch;
@@ -228,6 +239,7 @@ class Playground {
   }
 
   toggleFeature(name) {
+    if (this.state.hide.includes("features")) return;
     const f = this.state.features;
     if (f.includes(name) && f.length === 1) { this.banner("The network needs at least one input feature.", "warn"); return; }
     this.change({ features: f.includes(name) ? f.filter((x) => x !== name) : [...f, name] });
@@ -235,7 +247,7 @@ class Playground {
 
   changeLayers(delta) {
     const h = [...this.state.hidden], a = [...this.state.activations];
-    if (delta > 0 && h.length < 8) { h.push(h.length ? h.at(-1) : 4); a.push(a.length ? a.at(-1) : this.state.activations[0] || "tanh"); }
+    if (delta > 0 && h.length < 8) { h.push(h.length ? h.at(-1) : 4); a.push(a.length ? a.at(-1) : $("activation").value); }
     if (delta < 0 && h.length > 0) { h.pop(); a.pop(); }
     this.change({ hidden: h, activations: a });
   }
@@ -271,6 +283,7 @@ class Playground {
     document.querySelectorAll("[data-control]").forEach((e) => e.classList.toggle("teacher-hidden", hide.has(e.dataset.control)));
     document.body.classList.toggle("teacher-mode", hide.size > 0);
     document.body.classList.toggle("no-edit", hide.has("edit_weights"));
+    document.body.classList.toggle("no-feature-toggle", hide.has("features"));
   }
 
   // ---- play ----------------------------------------------------------------------------------
@@ -330,9 +343,19 @@ class Playground {
 
   // ---- backprop view ---------------------------------------------------------------------
 
+  /** Pause and wait for the server's paused frame (so a trace is taken on the final weights). */
+  whenPaused() {
+    if (!this.frame || !this.frame.playing) return Promise.resolve();
+    this.session.send("pause");
+    return new Promise((resolve) => {
+      this.onPaused = resolve;
+      setTimeout(() => { if (this.onPaused === resolve) { this.onPaused = null; resolve(); } }, 3000);
+    });
+  }
+
   async showTrace(index) {
     if (index === null || index === undefined) return;
-    if (this.frame && this.frame.playing) this.session.send("pause");
+    await this.whenPaused();
     try {
       const t = await this.session.backprop(index);
       this.trace = t; this.traceIndex = index;
@@ -350,6 +373,7 @@ class Playground {
     this.plane.highlight = null; this.plane.draw();
     $("bp-toggle").checked = false;
     this.network.setTrace(null);
+    showBackprop(null);               // its numbers belong to weights that are gone
     document.body.classList.remove("backprop-on");
   }
 

@@ -3,11 +3,11 @@
 //
 // `build(shape)` lays the diagram out when the architecture changes; `update(frame)` only
 // repaints one canvas: the links (kept in a layer of their own, one style change per colour
-// step, redrawn at most 5 times a second when there are many) and every node's heatmap on
-// top. One canvas instead of one per neuron keeps a 8 x 16 network cheap to paint. The node
+// step, redrawn at most 2.5 times a second when there are many) and every node's heatmap on
+// top. One canvas instead of one per neuron keeps an 8 x 16 network cheap to paint. The node
 // <div>s above it carry outlines, bias handles and labels; hovering and clicking find the
-// link under the pointer geometrically. In the backprop view the
-// nodes carry their forward value z and their δ, and the links show ∂L/∂w instead of w.
+// link under the pointer geometrically. In the backprop view the nodes carry their forward
+// value z and their δ, and the links show ∂L/∂w instead of w.
 
 import { FEATURES, FEATURE_LABELS, ACTIVATIONS, ACTIVATION_LABELS, LIMITS } from "./state.js";
 import { signColour } from "./colors.js";
@@ -19,7 +19,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const STEPS = 24;           // colour/width steps per sign when drawing links
 const HIT = 5;              // pixels either side of a link that still count as on it
 const MANY_LINKS = 300;     // above this, links are straight and redrawn at most every LINK_INTERVAL ms
-const LINK_INTERVAL = 200;
+const LINK_INTERVAL = 400;
 const el = (tag, cls, parent) => {
   const e = document.createElement(tag); if (cls) e.className = cls; if (parent) parent.appendChild(e); return e;
 };
@@ -28,7 +28,7 @@ export class NetworkView {
   /**
    * @param container  the #network element (holds the links' <canvas> and the hover <svg>)
    * @param handlers   {toggleFeature(name), neurons(layer, delta), layerActivation(layer, name),
-   *                    linkHover(info|null, event), linkClick(info, event)}
+   *                    linkHover(info|null, event), linkClick(info, event), nodeHover(node|null)}
    */
   constructor(container, handlers) {
     this.root = container;

@@ -72,6 +72,9 @@ const LOSS_NOTES = {
 export function showBackprop(trace, features) {
   const summary = $("bp-summary");
   const table = $("bp-table");
+  const textBox = $("bp-text-box");
+  textBox.hidden = !(trace && trace.table);
+  $("bp-text").textContent = trace && trace.table ? trace.table : "";
   if (!trace) { summary.innerHTML = ""; table.innerHTML = ""; return; }
   const pred = Array.isArray(trace.prediction) ? trace.prediction.map((p) => fmt(p, 3)).join(", ") : fmt(trace.prediction, 4);
   summary.innerHTML =
