@@ -255,14 +255,15 @@ class Driver:
 
     def _collect(self) -> None:
         for number in [n for n, r in self.running.items() if self.executor.done(r.handle)]:
-            run = self.running.pop(number)
-            self.executor.forget(number)
-            try:
+            run = self.running[number]  # stays listed until recorded: Ctrl-C meanwhile
+            try:                        # marks it interrupted (see abandon)
                 result = self.executor.result(run.handle)
             except WorkerLost as exc:
                 self._lost(run, str(exc))
-                continue
-            self._record(run, result)
+            else:
+                self._record(run, result)
+            del self.running[number]
+            self.executor.forget(number)
 
     def abandon(self) -> None:
         """Mark the running trials as interrupted (Ctrl-C): the next run repeats them."""
