@@ -141,12 +141,23 @@ class Driver:
                     return params, seed
         return None
 
-    def _next(self) -> _Running | None:
+    def _skip(self, trial: Any, why: str) -> None:
+        """Close a trial that must not run (its configuration and seed were run already)."""
         from optuna.trial import TrialState
 
+        self.asking = None
+        trial.set_user_attr("skipped", True)
+        trial.set_user_attr("error", f"skipped: {why}")
+        self.study.tell(trial, state=TrialState.FAIL)
+
+    def _next(self) -> _Running | None:
         grid = self.config.sampler == "grid"
         if grid and self.n_trials < self.total:  # fresh grid points, from GridSampler
-            return _Running(*self._ask(None))
+            run = _Running(*self._ask(None))
+            if run.unit not in self.settled and run.unit not in {
+                    r.unit for r in self.running.values()}:
+                return run
+            self._skip(run.trial, "the grid sampler drew a grid point already run")
         missing = self._missing_unit()
         if missing is not None:
             params, seed = missing
@@ -159,11 +170,7 @@ class Driver:
             if key not in self.known:
                 self.known[key] = params
                 return _Running(trial, params, seed)
-            self.asking = None
-            trial.set_user_attr("skipped", True)
-            trial.set_user_attr("error", "skipped: the sampler drew a configuration that was "
-                                         "already tried")
-            self.study.tell(trial, state=TrialState.FAIL)
+            self._skip(trial, "the sampler drew a configuration that was already tried")
         raise RuntimeError(f"the {self.config.sampler} sampler drew only configurations "
                            f"already tried ({MAX_RESAMPLES} times in a row); the space has "
                            f"fewer than --trials {self.config.trials} configurations")
