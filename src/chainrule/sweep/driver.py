@@ -16,7 +16,6 @@ the value to the trial and asks Optuna's `MedianPruner` (`trial.should_prune()`)
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ from .results import SEED, config_key, trial_rows
 from .space import Param
 from .trial import TrialTask
 
-POLL = 0.02  # seconds between looks at the workers
+POLL = 0.25  # longest wait for a trial to finish before the driver looks around again
+POLL_PRUNING = 0.02  # ... when workers wait for pruning verdicts
 MAX_LOSSES = 2  # a unit whose worker dies this often in one run is recorded as failed
 MAX_RESAMPLES = 50  # draws of an already-tried configuration before a search gives up
 
@@ -309,7 +309,8 @@ class Driver:
                 self._show()
                 self._serve_reports()
                 self._collect()
-                time.sleep(POLL)
+                self.executor.wait([r.handle for r in self.running.values()],
+                                   POLL_PRUNING if self.config.prune else POLL)
         except BaseException:
             self.abandon()
             raise
