@@ -11,6 +11,7 @@ def test_values_are_parsed_by_the_train_command():
     assert parse_value("batch-size", 64) == 64
     assert parse_value("hidden", "64,32") == [64, 32]
     assert canonical("hidden", [64, 256, 256]) == "64,256,256"
+    assert canonical("hidden", "none") == "none" and parse_value("hidden", "none") == []
     assert parse_value("activation", "relu,tanh") == ["relu", "tanh"]
     assert parse_value("standardize", "false") is False
 

@@ -16,7 +16,6 @@ the value to the trial and asks Optuna's `MedianPruner` (`trial.should_prune()`)
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ from .results import SEED, config_key, trial_rows
 from .space import Param
 from .trial import TrialTask
 
-POLL = 0.02  # seconds between looks at the workers
+POLL = 0.25  # longest wait for a trial to finish before the driver looks around again
+POLL_PRUNING = 0.02  # ... when workers wait for pruning verdicts
 MAX_LOSSES = 2  # a unit whose worker dies this often in one run is recorded as failed
 MAX_RESAMPLES = 50  # draws of an already-tried configuration before a search gives up
 
@@ -141,12 +141,23 @@ class Driver:
                     return params, seed
         return None
 
-    def _next(self) -> _Running | None:
+    def _skip(self, trial: Any, why: str) -> None:
+        """Close a trial that must not run (its configuration and seed were run already)."""
         from optuna.trial import TrialState
 
+        self.asking = None
+        trial.set_user_attr("skipped", True)
+        trial.set_user_attr("error", f"skipped: {why}")
+        self.study.tell(trial, state=TrialState.FAIL)
+
+    def _next(self) -> _Running | None:
         grid = self.config.sampler == "grid"
         if grid and self.n_trials < self.total:  # fresh grid points, from GridSampler
-            return _Running(*self._ask(None))
+            run = _Running(*self._ask(None))
+            if run.unit not in self.settled and run.unit not in {
+                    r.unit for r in self.running.values()}:
+                return run
+            self._skip(run.trial, "the grid sampler drew a grid point already run")
         missing = self._missing_unit()
         if missing is not None:
             params, seed = missing
@@ -159,11 +170,7 @@ class Driver:
             if key not in self.known:
                 self.known[key] = params
                 return _Running(trial, params, seed)
-            self.asking = None
-            trial.set_user_attr("skipped", True)
-            trial.set_user_attr("error", "skipped: the sampler drew a configuration that was "
-                                         "already tried")
-            self.study.tell(trial, state=TrialState.FAIL)
+            self._skip(trial, "the sampler drew a configuration that was already tried")
         raise RuntimeError(f"the {self.config.sampler} sampler drew only configurations "
                            f"already tried ({MAX_RESAMPLES} times in a row); the space has "
                            f"fewer than --trials {self.config.trials} configurations")
@@ -255,14 +262,15 @@ class Driver:
 
     def _collect(self) -> None:
         for number in [n for n, r in self.running.items() if self.executor.done(r.handle)]:
-            run = self.running.pop(number)
-            self.executor.forget(number)
-            try:
+            run = self.running[number]  # stays listed until recorded: Ctrl-C meanwhile
+            try:                        # marks it interrupted (see abandon)
                 result = self.executor.result(run.handle)
             except WorkerLost as exc:
                 self._lost(run, str(exc))
-                continue
-            self._record(run, result)
+            else:
+                self._record(run, result)
+            del self.running[number]
+            self.executor.forget(number)
 
     def abandon(self) -> None:
         """Mark the running trials as interrupted (Ctrl-C): the next run repeats them."""
@@ -301,7 +309,8 @@ class Driver:
                 self._show()
                 self._serve_reports()
                 self._collect()
-                time.sleep(POLL)
+                self.executor.wait([r.handle for r in self.running.values()],
+                                   POLL_PRUNING if self.config.prune else POLL)
         except BaseException:
             self.abandon()
             raise

@@ -104,6 +104,16 @@ class ProcessExecutor:
     def done(handle: Any) -> bool:
         return handle[1].done()
 
+    @staticmethod
+    def wait(handles: list[Any], timeout: float) -> None:
+        """Block until one of ``handles`` is done or ``timeout`` seconds pass."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if not handles:
+            time.sleep(timeout)
+            return
+        wait([future for _, future in handles], timeout, return_when=FIRST_COMPLETED)
+
     def result(self, handle: Any) -> dict[str, Any]:
         from concurrent.futures.process import BrokenProcessPool
 
@@ -214,6 +224,21 @@ class DaskExecutor:
     @staticmethod
     def done(handle: Any) -> bool:
         return handle.done()
+
+    @staticmethod
+    def wait(handles: list[Any], timeout: float) -> None:
+        """Block until one of ``handles`` is done or ``timeout`` seconds pass."""
+        import asyncio
+
+        from distributed import wait
+
+        if not handles:  # e.g. no worker has joined the scheduler yet
+            time.sleep(timeout)
+            return
+        try:
+            wait(handles, timeout=timeout, return_when="FIRST_COMPLETED")
+        except (TimeoutError, asyncio.TimeoutError):
+            pass
 
     @staticmethod
     def result(handle: Any) -> dict[str, Any]:

@@ -100,5 +100,5 @@ def canonical(name: str, value: Any) -> Any:
     (layer widths, per-layer activations) as their comma-joined text."""
     parsed = parse_value(name, value)
     if isinstance(parsed, (list, tuple)):
-        return as_text(parsed)
+        return as_text(parsed) if parsed else "none"  # no hidden layer: --hidden none
     return parsed
