@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .autodiff import Tensor, as_tensor, jvp, no_grad, vjp
-from .autodiff.ops import concatenate, reshape
+from .autodiff import concatenate, reshape
 
 EPS = 1e-6
 RTOL = 1e-6

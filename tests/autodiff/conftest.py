@@ -227,21 +227,6 @@ def _cases() -> list[Case]:
     add("linear[3d-input-no-bias]", ops.linear, rand((2, 4, 3)), rand((2, 3)))
     add("linear[1d-input]", ops.linear, rand((3,)), rand((2, 3)), rand((2,)))
 
-    # ------------------------------------------------------- fused dense stack
-    for acts in (["tanh", "identity"], ["sigmoid", "relu", "identity"], ["relu"]):
-        sizes = [3, 4, 2, 2][:len(acts) + 1]
-        shapes = [(5, sizes[0])]
-        for k in range(len(acts)):
-            shapes += [(sizes[k + 1], sizes[k]), (sizes[k + 1],)]
-        n = len(acts)
-        add(f"dense_stack[{'-'.join(acts)}]",
-            lambda x, *wb, a=tuple(acts), n=n: ops.dense_stack(
-                x, [wb[2 * k] for k in range(n)], [wb[2 * k + 1] for k in range(n)], a),
-            *[rand(sh) for sh in shapes])
-    add("dense_stack[3d-input]",
-        lambda x, w, b: ops.dense_stack(x, [w], [b], ["tanh"]), rand((2, 3, 4)),
-        rand((2, 4)), rand((2,)))
-
     # ------------------------------------------------------------- fused losses
     labels = np.array([0, 4, 2, 4])
     add("softmax_cross_entropy[4x5]",

@@ -115,3 +115,34 @@ def test_identifier_column_is_refused(tmp_path):
 def test_single_class_target(tmp_path):
     with pytest.raises(ValueError, match="single value"):
         load_csv(write(tmp_path, "x,y\n1,a\n2,a\n"), target="y")
+
+
+@pytest.mark.parametrize("cell", ["NAN", "inf", "-Infinity", "nan"])
+@pytest.mark.parametrize("task", [None, "classification", "regression"])
+def test_non_finite_target_cell_is_refused_naming_its_lines(tmp_path, cell, task):
+    rows = [f"{i},{i % 2}" for i in range(20)]
+    rows[3], rows[11], rows[17] = f"3,{cell}", f"11,{cell}", f"17,{cell}"
+    path = write(tmp_path, "x,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=r"non-finite.*line\(s\) 5, 13, 19") as err:
+        load_csv(path, target="y", task=task, na_values=())
+    assert "target column 'y'" in str(err.value)
+
+
+def test_integer_target_with_inf_cells_does_not_grow_a_class(tmp_path):
+    rows = [f"{i},{i % 50}" for i in range(100)] + ["7,inf", "8,inf", "9,inf"]
+    path = write(tmp_path, "x,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=r"3 non-finite cell\(s\) \('inf'\) on line\(s\) "
+                                         r"102, 103, 104"):
+        load_csv(path, target="y", max_classes=60)
+
+
+def test_non_finite_target_is_refused_even_with_class_names(tmp_path):
+    path = write(tmp_path, "x,y\n1,a\n2,inf\n3,b\n")
+    with pytest.raises(ValueError, match=r"line\(s\) 3"):
+        load_csv(path, target="y", class_names=["a", "b", "inf"])
+
+
+def test_non_finite_target_listed_as_missing_is_dropped(tmp_path):
+    path = write(tmp_path, "x,y\n1,0\n2,NAN\n3,1\n4,0\n")
+    ds = load_csv(path, target="y", na_values=("NAN",), missing="drop")
+    assert ds.y.tolist() == [0, 1, 0] and ds.class_names == ["0", "1"]

@@ -128,3 +128,15 @@ def test_one_hot_function():
         one_hot(np.array([0, 2]), n_classes=2)
     with pytest.raises(ValueError, match="integer"):
         one_hot(np.array([0.5]))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_hot_encoder_refuses_non_finite_labels_naming_rows(bad):
+    from chainrule.data import OneHotEncoder
+
+    y = np.array([0.0, 1.0, bad, 1.0, bad])
+    with pytest.raises(ValueError, match=r"labels must be finite.*2 row\(s\): 2, 4"):
+        OneHotEncoder().fit(y)
+    X = np.array([[0.0, 1.0], [1.0, bad]])
+    with pytest.raises(ValueError, match=r"column 1 must be finite.*1 row\(s\): 1"):
+        OneHotEncoder().fit(X)

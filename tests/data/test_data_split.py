@@ -85,3 +85,13 @@ def test_other_errors():
     y1[0] = 9
     with pytest.raises(ValueError, match="class 9 has only 1 member"):
         train_test_split(X, y1, stratify=True)
+
+
+def test_stratify_refuses_non_finite_labels_naming_rows():
+    from chainrule.data import train_test_split
+
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.array([0, 1] * 5, dtype=float)
+    y[[4, 7]] = np.nan
+    with pytest.raises(ValueError, match=r"stratify: labels must be finite.*rows?\(s\): 4, 7"):
+        train_test_split(X, y, stratify=True, seed=0)

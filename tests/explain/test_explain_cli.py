@@ -96,3 +96,17 @@ def test_through_python_m():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "-0.000370184" in proc.stdout
+
+
+@pytest.mark.parametrize("expr, at, says", [
+    ("log(x)", "x=-1", "L = log(x) is nan at x = -1: the point is outside the function's "
+                       "domain"),
+    ("log1p(x)", "x=-2", "L = log1p(x) is nan at x = -2: the point is outside"),
+    ("sqrt(x)*y", "x=-4,y=2", "ξ1 = sqrt(x) is nan at x = -4"),
+    ("log(x)", "x=0", "L = log(x) is -inf at x = 0: a pole or an overflow"),
+])
+def test_explain_warns_and_fails_outside_the_domain(capsys, expr, at, says):
+    code, out, err = _run(["explain", expr, "--at", at], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("chainrule: warning: ") and says in err
+    assert "dL/dx" in out  # the table is still shown, with its NaNs

@@ -133,3 +133,37 @@ def test_bad_arguments():
         table(y, names=["x"])
     with pytest.raises(ValueError, match="nothing to differentiate"):
         explain_expression("2 * y", {"y": 1.0}, wrt=[])
+
+
+@pytest.mark.parametrize("expr, at, origin", [
+    ("log(x)", {"x": -1.0}, "log(x)"), ("log1p(x)", {"x": -2.0}, "log1p(x)"),
+    ("sqrt(x) * y + 1", {"x": -4.0, "y": 2.0}, "sqrt(x)"),
+    ("tanh(log(x)) * 0", {"x": -1.0}, "log(x)")])
+def test_a_point_outside_the_domain_gives_nan_derivatives(expr, at, origin):
+    """log(-1) is NaN, so dL/dx is NaN in both modes (the rule 1/x alone would say -1)."""
+    tab = explain_expression(expr, at, mode="both")
+    for name in at:
+        assert math.isnan(float(tab.derivative(name, "forward")))
+        assert math.isnan(float(tab.derivative(name, "reverse")))
+    row, inputs = tab.first_non_finite()
+    assert row.expr == origin and math.isnan(float(row.value))
+    assert all(math.isnan(float(v)) for v in row.partials.values())
+    assert [i.name for i in inputs] == ["x"]
+
+
+def test_nan_marks_only_the_elements_outside_the_domain():
+    """Row by row the NaN stays where log was undefined; the sum L is NaN, so is dL/dx."""
+    x = Tensor(np.array([-1.0, 2.0]), requires_grad=True, name="x")
+    with np.errstate(invalid="ignore"):
+        tab = table((x.log() * 3.0).sum(), wrt=[x])
+    node = next(r for r in tab.rows if r.expr == "log(x)")
+    np.testing.assert_array_equal(node.partials["x"], [np.nan, 0.5])
+    np.testing.assert_array_equal(node.tangents["x"], [np.nan, 0.5])
+    assert np.isnan(tab.derivative("x", "reverse")).all()
+
+
+def test_finite_points_have_no_non_finite_origin():
+    assert explain_expression("log(x)", {"x": 2.0}).first_non_finite() is None
+    tab = explain_expression("log(x)", {"x": 0.0})
+    row, _ = tab.first_non_finite()
+    assert float(row.value) == -math.inf

@@ -85,16 +85,17 @@ def test_sgd_coupled_weight_decay_by_hand():
     close(p2, [0.8306, -1.9612, 2.8423])
 
 
-def test_adagrad_by_hand():
+def test_adagrad_by_hand():  # eps must be > 0; 1e-300 vanishes in every sum below
     # s1 = g1^2 -> the first step is lr * sign(g1); s2 = [1.25, 2, 5]
-    p1, p2 = run(Adagrad, G[:2], lr=0.1, eps=0.0)
+    p1, p2 = run(Adagrad, G[:2], lr=0.1, eps=1e-300)
     close(p1, [0.9, -1.9, 2.9])
     close(p2, [0.9 - 0.1 / math.sqrt(1.25), -1.9 - 0.1 / math.sqrt(2), 2.9 + 0.1 / math.sqrt(5)])
 
 
 def test_adagrad_lr_decay_and_initial_accumulator():
     # s0 = 1: s1 = [1.25, 2, 5]; step 2 uses lr / (1 + 1 * 0.5) and s2 = [2.25, 3, 6]
-    p1, p2 = run(Adagrad, G[:2], lr=0.1, lr_decay=0.5, initial_accumulator_value=1.0, eps=0.0)
+    p1, p2 = run(Adagrad, G[:2], lr=0.1, lr_decay=0.5, initial_accumulator_value=1.0,
+                 eps=1e-300)
     close(p1, [1 - 0.05 / math.sqrt(1.25), -2 + 0.1 / math.sqrt(2), 3 - 0.2 / math.sqrt(5)])
     clr = 0.1 / 1.5
     close(p2, p1 - clr * np.array([1 / 1.5, 1 / math.sqrt(3), -1 / math.sqrt(6)]))
@@ -102,7 +103,7 @@ def test_adagrad_lr_decay_and_initial_accumulator():
 
 def test_rmsprop_by_hand():
     # v1 = 0.1 g1^2 -> step lr * sign / sqrt(0.1); v2 = [0.1225, 0.19, 0.46]
-    p1, p2 = run(RMSProp, G[:2], lr=0.01, alpha=0.9, eps=0.0)
+    p1, p2 = run(RMSProp, G[:2], lr=0.01, alpha=0.9, eps=1e-300)
     s = 0.01 / math.sqrt(0.1)
     close(p1, [1 - s, -2 + s, 3 - s])
     close(p2, p1 - 0.01 * np.array([1 / 0.35, 1 / math.sqrt(0.19), -1 / math.sqrt(0.46)]))

@@ -4,7 +4,8 @@ import pytest
 
 from chainrule import Tensor
 from chainrule.nn.parameter import Parameter
-from chainrule.optim import (LBFGS, SGD, Adagrad, Adam, AdamW, NewtonCG, Optimizer, RMSProp)
+from chainrule.optim import (LBFGS, SGD, Adagrad, Adam, AdamW, NewtonCG, Optimizer, RMSProp,
+                             available_optimizers, get_optimizer)
 
 ALL = [SGD, Adagrad, RMSProp, Adam, AdamW]
 
@@ -204,3 +205,69 @@ def test_base_optimizer_needs_an_update_rule():
         opt.step()
     with pytest.raises(ValueError, match="lr"):
         Optimizer(params(2), {"lr": -1.0})
+
+
+INF = float("inf")
+
+
+@pytest.mark.parametrize("name", available_optimizers())
+@pytest.mark.parametrize("lr", [INF, -INF, np.float32(np.inf)])
+def test_an_infinite_lr_is_refused_by_every_optimizer(name, lr):
+    with pytest.raises(ValueError, match=r"lr must be a finite number, got -?inf"):
+        get_optimizer(name, params(3), lr=lr)
+
+
+@pytest.mark.parametrize("cls", [Adam, AdamW, RMSProp, Adagrad])
+@pytest.mark.parametrize("eps", [0.0, -0.0, INF])
+def test_eps_must_be_a_positive_finite_number(cls, eps):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: eps must be (> 0.0|a finite)"):
+        cls(params(3), eps=eps)
+
+
+def test_adam_with_the_smallest_valid_eps_and_zero_gradients_stays_finite():
+    ps = params(3)
+    opt = Adam(ps, eps=1e-300)
+    ps[0].grad = Tensor(np.zeros(3))
+    opt.step()
+    assert np.isfinite(ps[0].data).all()
+
+
+@pytest.mark.parametrize("kw", [dict(momentum=INF), dict(weight_decay=INF),
+                                dict(max_iter=5, tolerance_grad=INF)])
+def test_other_infinite_hyperparameters_are_refused(kw):
+    cls = LBFGS if "max_iter" in kw else SGD
+    with pytest.raises(ValueError, match="must be a finite number"):
+        cls(params(3), **kw)
+
+
+def test_an_infinite_lr_set_between_steps_changes_nothing():
+    p, q = params(2, 2)
+    opt = Adam([{"params": [p]}, {"params": [q]}], lr=0.1)
+    p.grad, q.grad = Tensor(np.ones(2)), Tensor(np.ones(2))
+    opt.param_groups[1]["lr"] = INF
+    p0, q0 = p.data.copy(), q.data.copy()
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, p0)
+    np.testing.assert_array_equal(q.data, q0)
+    assert opt.state == {}
+
+
+def test_schedules_refuse_infinite_rates():
+    from chainrule.optim import ExponentialLR, ReduceLROnPlateau, StepLR
+
+    opt = SGD(params(2), lr=0.1)
+    with pytest.raises(ValueError, match="gamma must be a finite number"):
+        StepLR(opt, step_size=1, gamma=INF)
+    sched = ExponentialLR(opt, gamma=1e200)
+    sched.step()  # 0.1 * 1e200
+    with pytest.raises(ValueError, match=r"ExponentialLR: the learning rate at epoch 2 would "
+                                         r"be inf; expected a finite number >= 0"):
+        sched.step()
+    assert sched.last_epoch == 1 and opt.param_groups[0]["lr"] == pytest.approx(1e199)
+    opt.param_groups[0]["lr"] = INF
+    with pytest.raises(ValueError, match="ReduceLROnPlateau: the optimiser's lr must be a "
+                                         "finite number, got inf"):
+        ReduceLROnPlateau(opt)
+    with pytest.raises(ValueError, match="min_lr must be a finite number"):
+        ReduceLROnPlateau(SGD(params(2), lr=0.1), min_lr=INF)

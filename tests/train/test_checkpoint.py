@@ -30,7 +30,8 @@ def test_save_and_load_model_round_trip(tmp_path, fmt):
     model = _model()
     save_model(model, tmp_path / "m", metadata={"class_names": ["a", "b", "c"]},
                weights_format=fmt)
-    assert sorted(os.listdir(tmp_path / "m")) == sorted(["config.json", f"model.{fmt}"])
+    assert sorted(os.listdir(tmp_path / "m")) == sorted(["config.json", "manifest.json",
+                                                        f"model.{fmt}"])
     loaded = load_model(tmp_path / "m")
     assert type(loaded) is nn.MLP and loaded.get_config() == model.get_config()
     assert _same_weights(model, loaded)
@@ -104,7 +105,7 @@ def test_a_crash_between_the_two_renames_is_recovered(tmp_path, monkeypatch):
 
     def dying_replace(src, dst):
         calls.append(dst)
-        if len(calls) == 3:  # weights, config, then: old folder aside; die before the swap
+        if len(calls) == 4:  # weights, config, manifest, old folder aside; die before the swap
             real_replace(src, dst)
             raise KeyboardInterrupt("killed between renames (simulated)")
         real_replace(src, dst)

@@ -1,5 +1,5 @@
-"""`TrainStep`: the fused step gives the graph's numbers bit for bit, validates like the
-graph, and falls back to the graph wherever it cannot fuse."""
+"""`TrainStep`: the compiled step gives the eager loop's numbers bit for bit, for any model,
+and validates every batch like the eager loop."""
 import numpy as np
 import pytest
 
@@ -59,12 +59,19 @@ CASES = {
 }
 
 
+def _replayed(step):
+    """The step's compiled function replayed its last call (no eager fallback)."""
+    from chainrule.autodiff import Compiled
+
+    assert isinstance(step.compiled, Compiled) and step.compiled.fallback is None
+    return any(type(p).__name__ == "Program" for p in step.compiled.programs.values())
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_fused_step_equals_the_graph_bit_for_bit(case):
+def test_compiled_step_equals_the_eager_loop_bit_for_bit(case):
     make_model, make_loss, (x, y) = CASES[case]
     (m1, l1, o1), (m2, l2, o2) = _pair(make_model, make_loss)
     step = TrainStep(m1, l1, o1)
-    assert step.fused
     for _ in range(5):
         logits, value = step(x, y)
         ref_logits, ref_value = _graph_step(m2, l2, o2, x, y)
@@ -72,23 +79,28 @@ def test_fused_step_equals_the_graph_bit_for_bit(case):
         assert np.array_equal(logits, ref_logits)
         assert all(np.array_equal(a, b) for a, b in zip(_grads(m1), _grads(m2)))
         assert _same(m1, m2)
+    assert _replayed(step)
     for p in m1.parameters():  # gradients come out in the (column-major) weights' layout
         assert p.grad.data.flags.f_contiguous == p.data.flags.f_contiguous
     if m1.dropout:  # the masks came from the same generators, in the same order
         assert m1.rng_states() == m2.rng_states()
 
 
-def test_fused_step_matches_layer_by_layer_recording():
-    make_model, make_loss, (x, y) = CASES["ce-relu"]
-    (m1, l1, o1), (m2, l2, o2) = _pair(make_model, make_loss)
-    m2.fused = False
-    step = TrainStep(m1, l1, o1)
-    for _ in range(3):
-        _, value = step(x, y)
-        _, ref = _graph_step(m2, l2, o2, x, y)
-        assert value == pytest.approx(ref, rel=1e-6)
-    for a, b in zip(m1.parameters(), m2.parameters()):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-5, atol=1e-6)
+def test_issue_1d_input_identity_output_and_clipping():
+    """A 1-D input gives the output bias a read-only broadcast cotangent: it must be copied
+    into .grad, so clipping (in place) works, compiled as eagerly."""
+    make = lambda: nn.MLP(3, [4], 2, output="linear", seed=0)  # noqa: E731
+    (m1, _, o1), (m2, _, o2) = _pair(make, lambda: None,
+                                     lambda ps: optim.SGD(ps, lr=0.1))
+    loss = lambda z, y: z.sum()  # noqa: E731
+    step = TrainStep(m1, loss, o1, clip_grad_norm=1e-3)
+    x, y = np.ones(3, "f4"), np.zeros(2, "f4")
+    for _ in range(4):
+        assert step(x, y)[1] == _graph_step(m2, loss, o2, x, y, clip=1e-3)[1]
+        assert all(p.grad.data.flags.writeable for p in m1.parameters())
+        assert all(np.array_equal(a, b) for a, b in zip(_grads(m1), _grads(m2)))
+        assert _same(m1, m2)
+    assert _replayed(step)
 
 
 def test_probability_targets_and_output_losses_use_the_recorded_loss():
@@ -141,7 +153,7 @@ def test_gradients_fill_grad_without_updating():
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
 
 
-def test_falls_back_to_the_graph_where_it_cannot_fuse():
+def test_any_model_is_compiled():
     x, y = CLASSES
 
     class Scaled(nn.MLP):
@@ -152,13 +164,12 @@ def test_falls_back_to_the_graph_where_it_cannot_fuse():
                                     nn.Linear(8, 3, rng=np.random.default_rng(1))),
               lambda: Scaled(5, [8], 3, seed=0),
               lambda: nn.MLP(5, [8], 3, activation="elu", seed=0)]
-    for make, fusable in zip(makers, (False, False, True)):
+    for make in makers:
         (m1, l1, o1), (m2, l2, o2) = _pair(make, nn.CrossEntropyLoss)
         step = TrainStep(m1, l1, o1)
-        assert step.fused is fusable  # elu: an MLP, but its forward records layer by layer
         for _ in range(3):
             assert step(x, y)[1] == _graph_step(m2, l2, o2, x, y)[1]
-        assert _same(m1, m2)
+        assert _replayed(step) and _same(m1, m2)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -197,7 +208,7 @@ def test_no_grad_is_refused_like_backward():
         step(x, y)
 
 
-def test_float64_models_train_fused():
+def test_float64_models_train_compiled():
     x, y = CLASSES
     (m1, l1, o1), (m2, l2, o2) = _pair(lambda: nn.MLP(5, [8], 3, seed=0, dtype=np.float64),
                                        nn.CrossEntropyLoss)
@@ -205,3 +216,167 @@ def test_float64_models_train_fused():
     logits, _ = step(x.astype(np.float64), y)
     _graph_step(m2, l2, o2, x.astype(np.float64), y)
     assert logits.dtype == np.float64 and _same(m1, m2)
+
+
+# ------------------------------------------------- every activation, loss and optimiser
+BATCHES = [(rng.standard_normal((12, 4)).astype(np.float32),
+            rng.integers(0, 3, 12)) for _ in range(3)]
+ACTIVATIONS = sorted(set(nn.activations.ACTIVATIONS) - {"softmax", "log_softmax", "linear"})
+OPTIMISERS = {
+    "sgd": lambda ps: optim.SGD(ps, lr=0.05),
+    "sgd-momentum-wd": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-3),
+    "sgd-nesterov": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
+    "gradient-descent": lambda ps: optim.GradientDescent(ps, lr=0.05, weight_decay=1e-3),
+    "adagrad": lambda ps: optim.Adagrad(ps, lr=0.05, lr_decay=0.01, weight_decay=1e-3),
+    "rmsprop": lambda ps: optim.RMSProp(ps, lr=0.01, momentum=0.5, weight_decay=1e-3),
+    "rmsprop-centered": lambda ps: optim.RMSProp(ps, lr=0.01, centered=True),
+    "adam": lambda ps: optim.Adam(ps, lr=0.01, weight_decay=1e-3),
+    "adam-amsgrad": lambda ps: optim.Adam(ps, lr=0.01, amsgrad=True),
+    "adamw": lambda ps: optim.AdamW(ps, lr=0.01),
+}
+
+
+def _onehot(y):
+    return (np.eye(3, dtype=np.float32)[y] * 0.9 + 0.1 / 3).astype(np.float32)
+
+
+LOSSES = {  # (model output unit, loss, target from the labels)
+    "cross-entropy": ("softmax", nn.CrossEntropyLoss, lambda y: y),
+    "cross-entropy-sum": ("softmax", lambda: nn.CrossEntropyLoss(reduction="sum"),
+                          lambda y: y),
+    "cross-entropy-probabilities": ("softmax", nn.CrossEntropyLoss, _onehot),
+    "nll": ("log_softmax", nn.NLLLoss, lambda y: y),
+    "bce-with-logits": ("sigmoid", nn.BCEWithLogitsLoss,
+                        lambda y: (y > 0).astype(np.float32)[:, None]),
+    "bce-with-logits-flat-target": ("sigmoid", nn.BCEWithLogitsLoss,
+                                    lambda y: (y > 0).astype(np.float32)),
+    "bce": ("probability", nn.BCELoss, lambda y: (y > 0).astype(np.float32)[:, None]),
+    "mse": ("linear", nn.MSELoss, _onehot),
+    "mse-half-float64-target": ("linear", lambda: nn.MSELoss(half=True),
+                                lambda y: _onehot(y).astype(np.float64)),
+    "l1": ("linear", nn.L1Loss, _onehot),
+    "huber": ("linear", lambda: nn.HuberLoss(delta=0.5), _onehot),
+    "output-loss-softmax": ("softmax", lambda: OutputLoss(nn.MSELoss(), "softmax", 3),
+                            lambda y: y),
+}
+
+
+def _model(activation="tanh", unit="softmax", dropout=0.25, seed=0):
+    out = 1 if unit in ("sigmoid", "probability") else 3
+    mlp = nn.MLP(4, [6, 5], out, activation=activation, dropout=dropout, seed=seed,
+                 output="linear" if unit != "sigmoid" else "sigmoid")
+    if unit == "probability":
+        return nn.Sequential(mlp, nn.Sigmoid())
+    if unit == "log_softmax":
+        return nn.Sequential(mlp, nn.LogSoftmax())
+    return mlp
+
+
+def _run_both(make_model, make_loss, make_opt, target=lambda y: y, clip=0.5, steps=20):
+    """20 steps compiled and eagerly on cycling batches: every logit, loss value, gradient,
+    parameter and dropout draw equal bit for bit."""
+    (m1, l1, o1), (m2, l2, o2) = _pair(make_model, make_loss, make_opt)
+    step = TrainStep(m1, l1, o1, clip_grad_norm=clip)
+    for i in range(steps):
+        x, labels = BATCHES[i % len(BATCHES)]
+        y = target(labels)
+        logits, value = step(x, y)
+        ref_logits, ref_value = _graph_step(m2, l2, o2, x, y, clip=clip)
+        assert value == ref_value, f"step {i}"
+        assert np.array_equal(logits, ref_logits), f"step {i}"
+        assert all(np.array_equal(a, b) for a, b in zip(_grads(m1), _grads(m2))), f"step {i}"
+        assert _same(m1, m2), f"step {i}"
+    assert _replayed(step)
+    return m1, m2
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_replays_bit_for_bit(activation):
+    m1, m2 = _run_both(lambda: _model(activation), nn.CrossEntropyLoss,
+                       OPTIMISERS["sgd-momentum-wd"])
+    assert m1.rng_states() == m2.rng_states()
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_every_loss_replays_bit_for_bit(loss):
+    unit, make_loss, target = LOSSES[loss]
+    _run_both(lambda: _model("relu", unit), make_loss, OPTIMISERS["adam"], target)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMISERS))
+def test_every_optimiser_replays_bit_for_bit(name):
+    _run_both(lambda: _model("elu"), nn.CrossEntropyLoss, OPTIMISERS[name])
+
+
+def test_a_schedule_changing_lr_between_replays_is_followed():
+    def make_opt(ps):
+        return optim.SGD(ps, lr=0.1, momentum=0.9)
+
+    (m1, l1, o1), (m2, l2, o2) = _pair(lambda: _model("relu", dropout=0.0),
+                                       nn.CrossEntropyLoss, make_opt)
+    step = TrainStep(m1, l1, o1)
+    for i in range(6):
+        for o in (o1, o2):
+            o.param_groups[0]["lr"] = 0.1 / (1 + i)
+        x, y = BATCHES[i % 3]
+        assert step(x, y)[1] == _graph_step(m2, l2, o2, x, y)[1]
+    assert _replayed(step) and _same(m1, m2)
+
+
+def test_guards_retrace_on_shape_mode_clipping_and_parameters():
+    model = _model("tanh", dropout=0.0)
+    loss, opt = nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1)
+    step = TrainStep(model, loss, opt)
+    x, y = BATCHES[0]
+    for _ in range(3):
+        step(x, y)
+    programs = len(step.compiled.programs)
+    step(x[:5], y[:5])  # a new batch shape
+    model.eval()
+    step(x, y)  # dropout off: another program
+    model.train()
+    step.clip_grad_norm = 1.0
+    step(x, y)
+    assert len(step.compiled.programs) == programs + 3
+    # a parameter's array replaced (not updated in place): the replay refuses, traces anew
+    ref = _model("tanh", dropout=0.0)
+    ref.load_state_dict(model.state_dict())
+    ref_opt = optim.SGD(ref.parameters(), lr=0.1)
+    w = model.layers[0].weight
+    w.data = w.data.copy()
+    ref.layers[0].weight.data = ref.layers[0].weight.data.copy()
+    for _ in range(3):
+        assert step(x, y)[1] == _graph_step(ref, loss, ref_opt, x, y, clip=1.0)[1]
+    assert _same(model, ref)
+    # freezing a layer changes the backward pass: traced anew, the frozen weight untouched
+    frozen = model.layers[0].weight.data.copy()
+    model.layers[0].weight.requires_grad = False
+    for _ in range(3):
+        step(x, y)
+    assert np.array_equal(model.layers[0].weight.data, frozen)
+    assert model.layers[0].weight.grad is None
+
+
+def test_bad_labels_in_a_replayed_batch_raise_and_change_nothing():
+    model = nn.MLP(5, [8], 3, seed=0)
+    step = TrainStep(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
+    x, y = CLASSES
+    for _ in range(3):
+        step(x, y)
+    assert _replayed(step)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="labels must be in"):
+        step(x, np.array([0, 1, 7] * 10 + [0, 0]))
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_bad_binary_targets_in_a_replayed_batch_raise():
+    x, y = BINARY
+    model = nn.MLP(2, [4], 1, output="sigmoid", seed=0)
+    step = TrainStep(model, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=0.1))
+    for _ in range(3):
+        step(x, y)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"must be probabilities in \[0, 1\]"):
+        step(x, y * 3)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())

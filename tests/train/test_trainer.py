@@ -297,3 +297,168 @@ def test_bad_arguments_are_reported(small_digits):
         train.fit(model, loss, object(), (X, y), verbose=0)
     with pytest.raises(TypeError, match="Callback"):
         train.fit(model, loss, opt, (X, y), callbacks=[print], verbose=0)
+
+
+def _snapshot(model, opt):
+    """Parameters and optimiser state, copied (to compare bit for bit)."""
+    return model.state_dict(), repr(opt.state_dict())
+
+
+def _unchanged(model, opt, snap):
+    weights, state = snap
+    return _equal(model.state_dict(), weights) and repr(opt.state_dict()) == state
+
+
+@pytest.mark.parametrize("bad, where", [
+    (np.nan, r"nan\) at row 37, column 5"), (np.inf, r"inf\) at row 37, column 5"),
+    (-np.inf, r"-inf\) at row 37, column 5")])
+def test_fit_refuses_non_finite_features_naming_row_and_column(small_digits, bad, where):
+    X, y, _, _ = small_digits
+    X = X.copy()
+    X[37, 5] = X[400, 9] = bad
+    model = _net()
+    opt = optim.get_optimizer("adam", model.parameters(), lr=1e-3)
+    snap = _snapshot(model, opt)
+    with pytest.raises(ValueError, match=rf"fit: X has a non-finite value \({where} "
+                                         r"\(2 row\(s\) affected\)"):
+        train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=1, verbose=0)
+    assert _unchanged(model, opt, snap)
+
+
+def test_fit_refuses_a_nan_regression_target_naming_the_row():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3)).astype(np.float32)
+    t = X.sum(axis=1)
+    t[[61, 88]] = np.nan
+    model = nn.MLP(3, [8], 1, output="linear", seed=0)
+    opt = optim.get_optimizer("sgd", model.parameters(), lr=0.01)
+    snap = _snapshot(model, opt)
+    with pytest.raises(ValueError, match=r"fit: targets must be finite, got nan in 2 row\(s\): "
+                                         r"61, 88"):
+        train.fit(model, nn.MSELoss(), opt, (X, t), epochs=1, verbose=0)
+    assert _unchanged(model, opt, snap)
+
+
+def test_fit_refuses_bad_validation_rows_before_training(small_digits):
+    X, y, Xv, yv = small_digits
+    Xv = Xv.copy()
+    Xv[3, 0] = np.inf
+    model = _net()
+    opt = optim.get_optimizer("adam", model.parameters())
+    snap = _snapshot(model, opt)
+    with pytest.raises(ValueError, match=r"fit \(val_data\): X .*row 3, column 0"):
+        train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), val_data=(Xv, yv), verbose=0)
+    assert _unchanged(model, opt, snap)
+
+
+def test_a_non_finite_loss_stops_fit_by_default_and_nan_guard_false_opts_out():
+    ds = load_dataset("plane", seed=0)
+
+    def run(**kw):
+        model = nn.MLP(2, [16], 1, output="linear", seed=0)
+        opt = optim.get_optimizer("sgd", model.parameters(), lr=1e6)
+        with np.errstate(all="ignore"):
+            train.fit(model, nn.MSELoss(), opt, (ds.X, ds.y), epochs=5, verbose=0, **kw)
+        return model
+
+    with pytest.raises(train.TrainingDivergedError, match=r"loss became (nan|inf) at epoch"):
+        run()
+    model = run(nan_guard=False)
+    assert not all(np.isfinite(p.data).all() for p in model.parameters())
+    with pytest.raises(TypeError, match="nan_guard must be a bool"):
+        run(nan_guard="no")
+
+
+def test_a_given_nan_guard_is_not_doubled():
+    model = _net()
+    opt = optim.get_optimizer("sgd", model.parameters())
+    trainer = train.Trainer(model, nn.CrossEntropyLoss(), opt, verbose=0,
+                            callbacks=[train.NaNGuard(restore=False)])
+    guards = [cb for cb in trainer.callbacks if isinstance(cb, train.NaNGuard)]
+    assert len(guards) == 1 and guards[0].restore is False
+
+
+@pytest.mark.parametrize("label, expected", [
+    (10, r"label 10 at row 599 is not in 0\.\.9 \(the model has 10 outputs\); 1 row\(s\)"),
+    (-1, r"label -1 at row 599 is not in 0\.\.9")])
+def test_fit_checks_every_label_before_the_first_step(small_digits, label, expected):
+    """The bad label sits in the last batch: no batch before it may update anything."""
+    X, y, _, _ = small_digits
+    y = y.copy()
+    y[599] = label
+    model = _net()
+    opt = optim.get_optimizer("adam", model.parameters(), lr=1e-3)
+    snap = _snapshot(model, opt)
+    with pytest.raises(ValueError, match=expected):
+        train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=1, batch_size=32,
+                  shuffle=False, verbose=0)
+    assert _unchanged(model, opt, snap)
+    loader = DataLoader(X, y, batch_size=32)
+    with pytest.raises(ValueError, match=expected):
+        train.fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=1, verbose=0)
+    assert _unchanged(model, opt, snap)
+
+
+def test_fit_checks_binary_targets_and_models_without_out_features():
+    X = np.random.default_rng(1).normal(size=(50, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    y[44] = 2
+    model = nn.MLP(4, [8], 1, seed=0)  # sigmoid output
+    opt = optim.get_optimizer("sgd", model.parameters())
+    snap = _snapshot(model, opt)
+    with pytest.raises(ValueError, match=r"target 2 at row 44 is not a probability in \[0, 1\]"):
+        train.fit(model, nn.BCEWithLogitsLoss(), opt, (X, y), verbose=0)
+    assert _unchanged(model, opt, snap)
+    y[44] = 1
+    y3 = y.copy()
+    y3[7] = 3
+    seq = nn.Sequential(nn.Linear(4, 3, rng=np.random.default_rng(0)))  # no out_features: the output is probed
+    opt = optim.get_optimizer("sgd", seq.parameters())
+    snap = _snapshot(seq, opt)
+    with pytest.raises(ValueError, match=r"label 3 at row 7 is not in 0\.\.2"):
+        train.fit(seq, nn.CrossEntropyLoss(), opt, (X, y3), verbose=0)
+    assert _unchanged(seq, opt, snap)
+
+
+def test_resume_from_with_bad_data_loads_nothing(small_digits, tmp_path):
+    X, y, _, _ = small_digits
+    model = _net(seed=1)
+    opt = optim.get_optimizer("adam", model.parameters())
+    train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=1, verbose=0,
+              callbacks=[train.ModelCheckpoint(tmp_path / "ckpt")])
+    fresh = _net(seed=2)
+    opt = optim.get_optimizer("adam", fresh.parameters())
+    snap = _snapshot(fresh, opt)
+    bad = y.copy()
+    bad[5] = 99
+    with pytest.raises(ValueError, match="label 99 at row 5"):
+        train.fit(fresh, nn.CrossEntropyLoss(), opt, (X, bad), epochs=2, verbose=0,
+                  resume_from=tmp_path / "ckpt")
+    assert _unchanged(fresh, opt, snap)
+
+
+@pytest.mark.parametrize("name", optim.available_optimizers())
+def test_every_optimizer_trains_through_fit(small_digits, name):
+    X, y, _, _ = small_digits
+    X, y = X[:300], y[:300]
+    model = _net()
+    opt = optim.get_optimizer(name, model.parameters(), **(
+        {"max_iter": 5} if name == "lbfgs" else {}))
+    batch = len(X) if opt.needs_closure else 32
+    hist = train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=3, batch_size=batch,
+                     verbose=0)
+    losses = hist.history["loss"]
+    assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
+
+
+def test_closure_optimizers_clip_and_keep_their_first_logits(small_digits):
+    """With a closure the epoch's metrics come from the logits of the first closure call,
+    the loss before the step, as for every other optimiser."""
+    X, y, _, _ = small_digits
+    model = _net()
+    before = train.evaluate(model, (X, y), nn.CrossEntropyLoss())
+    opt = optim.get_optimizer("newton-cg", model.parameters())
+    hist = train.fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=1, batch_size=len(X),
+                     verbose=0, clip_grad_norm=1.0)
+    assert hist.history["loss"][0] == pytest.approx(before["loss"], rel=1e-5)
+    assert hist.history["accuracy"][0] == pytest.approx(before["accuracy"])

@@ -14,6 +14,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _State:
     grad_enabled: bool = True  # record reverse-mode nodes
     fwd_level: int = 0  # > 0 while jvp() pushes tangents
+    tracer: Any = None  # the recorder of a call being traced by ``compile``, else None
 
 
 state = _State()

@@ -12,9 +12,8 @@ Two paths run the same rules:
 """
 from __future__ import annotations
 
-import sys
-
 from heapq import heappop, heappush
+from operator import add
 from typing import Any, Iterable
 
 import numpy as np
@@ -113,22 +112,34 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
     """Propagate cotangents from ``root``; return them for ``targets`` (by ``id``).
 
     ``accumulate`` adds the leaves' cotangents into their ``.grad``. ``keep_all`` returns
-    every node's cotangent (explain tables use it).
+    every node's cotangent (explain tables use it). Under ``compile``'s tracer the walk
+    reports each rule it calls, each sum and reduction, and the storing of the leaves'
+    gradients: the program a replay runs.
     """
     graph_path = create_graph or state.fwd_level > 0
+    tracer = state.tracer
+    if tracer is not None and graph_path:
+        from .tracing import Untraceable
+
+        raise Untraceable("backward(create_graph=True) or forward mode inside a compiled "
+                          "function")
     seed = _check_seed(root, seed, graph_path)
     wanted = {id(t): t for t in targets} if targets is not None else None
     grads: dict[int, Any] = {id(root): seed}
     result: dict[int, Any] = {}
-    given: set[int] = set()  # arrays stored as a leaf's .grad in this pass
     # Nodes leave the heap in decreasing creation stamp: every consumer of a node was
     # created after it, so its cotangent is complete when it is popped (no recursion,
     # one pass, each node once).
     heap = [(-root._seq, root)] if root._prim is not None else []
-    leaves: dict[int, list[Any]] = {} if heap else {
-        id(root): [root, seed if graph_path else np.array(seed, copy=True)]}
+    leaves: dict[int, list[Any]] = {}
+    if not heap:
+        g = seed if graph_path else np.array(seed, copy=True)
+        if tracer is not None:
+            tracer.record(np.array, (seed,), {"copy": True}, g)
+        leaves[id(root)] = [root, g]
     prev_mode = state.grad_enabled
     state.grad_enabled = graph_path
+    state.tracer = None  # the rules' own operations are part of each recorded rule
     try:
         while heap:
             t = heappop(heap)[1]
@@ -150,8 +161,12 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
                 args = (t._vals,) if prim.variadic else t._vals
             vjps = prim.vjps
             grad_idx = t._grad_idx
-            fused = prim.vjp_all(g, ans, *args, need=grad_idx, **params) \
-                if prim.vjp_all is not None else None
+            fused = None
+            if prim.vjp_all is not None:
+                fused = prim.vjp_all(g, ans, *args, need=grad_idx, **params)
+                if tracer is not None:
+                    tracer.record(prim.vjp_all, (g, ans, *args), {"need": grad_idx, **params},
+                                  fused)
             for i in grad_idx:
                 p = parents[i]
                 if fused is not None:
@@ -159,68 +174,69 @@ def backprop(root: Tensor, seed: Any = None, *, create_graph: bool = False,
                 else:
                     rule = vjps.get(i) or prim.vjp_rule(i)
                     g_i = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                    if tracer is not None:
+                        tracer.record(rule, (g, ans, *args), params, g_i)
                 shape = p.data.shape
                 if g_i.shape != shape:
-                    g_i = sum_to(g_i, shape)
+                    g_full, g_i = g_i, sum_to(g_i, shape)
+                    if tracer is not None:
+                        tracer.record(sum_to, (g_full, shape), None, g_i)
                 pid = id(p)
                 if p._prim is None:  # leaves need no ordering: gather them aside
                     entry = leaves.get(pid)
                     if entry is None:
                         leaves[pid] = [p, g_i]
                     else:
-                        entry[1] = entry[1] + g_i
+                        entry[1] = _sum(tracer, entry[1], g_i)
                     continue
                 prev = grads.get(pid)
                 if prev is None:
                     grads[pid] = g_i
                     heappush(heap, (-p._seq, p))
                 else:
-                    grads[pid] = prev + g_i
+                    grads[pid] = _sum(tracer, prev, g_i)
         for pid, (leaf, g) in leaves.items():
             if keep_all or (wanted is not None and pid in wanted):
                 result[pid] = g
-            if accumulate:
-                store_leaf_grad(leaf, g, given, graph_path, seed)
+        if accumulate and leaves:
+            store = [e[0] for e in leaves.values()], [e[1] for e in leaves.values()]
+            stored = store_leaf_grads(*store, graph_path, seed)
+            if tracer is not None:
+                tracer.record(store_leaf_grads, (*store, graph_path, seed), None, stored)
     finally:
         state.grad_enabled = prev_mode
+        state.tracer = tracer
     return result
 
 
-def store_leaf_grad(leaf: Tensor, g: Any, given: set[int], graph_path: bool = False,
-                    seed: Any = None) -> None:
-    """Add the cotangent ``g`` into ``leaf.grad``. ``given`` holds the ids of arrays already
-    stored as a ``.grad`` in this pass (an array is never shared by two leaves)."""
-    if (not graph_path and leaf.grad is None and type(g) is np.ndarray
-            and (g.base is None or (g.flags.writeable and _view_base_refs(g) == _SOLE_VIEW))
-            and g is not seed
-            and g.dtype is leaf.data.dtype and id(g) not in given):
-        given.add(id(g))  # the common case: a fresh array, kept as is
-        leaf.grad = wrap_array(g)
-    else:
-        _accumulate_leaf(leaf, g, graph_path, given)
+def _sum(tracer: Any, a: Any, b: Any) -> Any:
+    """a + b, two cotangents of one node (recorded when tracing)."""
+    out = a + b
+    if tracer is not None:
+        tracer.record(add, (a, b), None, out)
+    return out
 
 
-def _view_base_refs(g: np.ndarray) -> int:
-    """The reference count of the writable array ``g`` views, as seen from here (-1 when
-    ``g`` views anything else). Equal to `_SOLE_VIEW` when ``g`` is the only reference to
-    it, such as the transposed product (Xᵀ G)ᵀ that is a column-major weight's gradient:
-    then ``g`` can be kept as a gradient without a copy (nothing else can see its memory)."""
-    base = g.base
-    if type(base) is not np.ndarray or base.base is not None or not base.flags.writeable:
-        return -1
-    return sys.getrefcount(base)
+def store_leaf_grads(leaves: list[Tensor], grads: list[Any], graph_path: bool = False,
+                     seed: Any = None) -> list[Any]:
+    """Add each cotangent into its leaf's ``.grad``; return the ``.grad`` arrays.
 
-
-def _calibrate_sole_view() -> int | None:
-    """`_view_base_refs` of a sole view, measured on this interpreter (how many references
-    a call adds differs between Python versions); None, so that every view is copied, if a
-    second reference does not show."""
-    sole = _view_base_refs(np.empty((2, 2)).T)
-    kept = np.empty((2, 2))
-    return sole if _view_base_refs(kept.T) == sole + 1 else None
-
-
-_SOLE_VIEW = _calibrate_sole_view()
+    A fresh array is kept as the gradient as it is (no copy); views, read-only arrays (a
+    broadcast seed), arrays of another dtype and an array already given to another leaf
+    in this pass are copied; an existing ``.grad`` is added to in place."""
+    given: set[int] = set()
+    out = []
+    for leaf, g in zip(leaves, grads):
+        if (not graph_path and leaf.grad is None and type(g) is np.ndarray
+                and g.base is None and g.flags.writeable and g is not seed
+                and g.dtype is leaf.data.dtype and id(g) not in given):
+            given.add(id(g))  # the common case: a fresh array, kept as is
+            leaf.grad = wrap_array(g)
+        else:
+            _accumulate_leaf(leaf, g, graph_path, given)
+        grad = leaf.grad
+        out.append(grad.data if type(grad) is Tensor else grad)
+    return out
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool, given: set[int]) -> None:

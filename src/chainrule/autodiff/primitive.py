@@ -244,17 +244,22 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
                 prim.error_hint(*vals, **params)
         msg = hint or f"{exc} (operands: {_describe(vals)})"
         raise type(exc)(f"{prim.name}: {msg}") from exc
+    tracer = state.tracer
+    if tracer is not None:
+        tracer.forward(prim, args, vals, params, out)
     if prim.residuals:
         out, params["res"] = out  # kept for the fast backward; rules recompute on Tensors
     if not has_tensor:
         return out
     if type(out) is not np.ndarray:
-        out = np.asarray(out)
+        scalar, out = out, np.asarray(out)
+        if tracer is not None:
+            tracer.record(np.asarray, (scalar,), None, out)
     if grad_idx is not None and prim.differentiable and state.grad_enabled:
         # a recorded node, its fields set in line: this runs once per primitive call
         t = Tensor.__new__(Tensor)
         t.data = out
-        t.grad = None
+        t._grad = None
         t._tangent = None
         t.name = None
         t._seq = next_seq()
@@ -267,6 +272,10 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
     else:
         t = wrap_array(out)
     if state.fwd_level and prim.differentiable:
+        if state.tracer is not None:
+            from .tracing import Untraceable
+
+            raise Untraceable("forward mode (jvp) inside a compiled function")
         _push_tangent(prim, t, args, params)
     return t
 

@@ -53,7 +53,7 @@ class Tensor:
     ``retain_graph=True``). Call ``zero_grad()`` (or an optimiser's) between steps.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_prim", "_parents", "_params", "_vals",
+    __slots__ = ("data", "_grad", "requires_grad", "_prim", "_parents", "_params", "_vals",
                  "_grad_idx", "_seq", "_tangent", "name", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` defer to Tensor.__rmul__
     __array_priority__ = 1000
@@ -65,7 +65,7 @@ class Tensor:
             raise TypeError(f"only floating-point tensors can require gradients, got dtype "
                             f"{arr.dtype}; create it with dtype=np.float32 or np.float64")
         self.data = arr
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._prim = None
         self._parents: tuple = ()
@@ -77,6 +77,18 @@ class Tensor:
         self.name = name
 
     # ----------------------------------------------------------------- properties
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient accumulated by ``backward()`` (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        self._grad = value
+        tracer = state.tracer
+        if tracer is not None:  # a compiled function sets it again on every replay
+            tracer.record(_set_grad, (self, value), None, None)
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -318,7 +330,7 @@ def wrap_array(arr: np.ndarray) -> Tensor:
     """A constant Tensor around ``arr`` (no checks, no copy): the engine's fast constructor."""
     t = Tensor.__new__(Tensor)
     t.data = arr
-    t.grad = None
+    t._grad = None
     t.requires_grad = False
     t._prim = None
     t._parents = ()
@@ -329,6 +341,10 @@ def wrap_array(arr: np.ndarray) -> Tensor:
     t._tangent = None
     t.name = None
     return t
+
+
+def _set_grad(t: Tensor, value: Any) -> None:
+    t._grad = value
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:

@@ -6,6 +6,8 @@
     chainrule predict RUN --csv FILE        predictions for new rows
     chainrule datasets                      the datasets and whether they work offline
     chainrule explain / gradcheck           derivative tables, gradient checks
+    chainrule export RUN --onnx FILE        the run's model as an ONNX graph
+    chainrule sweep DIR --grid lr=0.01,0.1  hyperparameter sweep (report: sweep report DIR)
 
 Bad input ends with one line ``chainrule: error: ...`` on stderr and a non-zero exit code
 (2 for command-line usage errors, 1 for everything else); ``--traceback`` shows the full
@@ -18,9 +20,11 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from . import datasets_cmd, evaluate_cmd, explain_cmd, gradcheck_cmd, train_cmd
+from . import (datasets_cmd, evaluate_cmd, explain_cmd, export_cmd, gradcheck_cmd, playground_cmd,
+               sweep_cmd, train_cmd)
 
-_SUBCOMMANDS = (train_cmd, evaluate_cmd, datasets_cmd, explain_cmd, gradcheck_cmd)
+_SUBCOMMANDS = (train_cmd, evaluate_cmd, datasets_cmd, explain_cmd, gradcheck_cmd, export_cmd,
+                sweep_cmd, playground_cmd)
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         return _error(str(exc))
     print(tab.render(args.format))
+    status = _warn_outside_domain(tab)
     if args.dot:
         out, leaves = build_expression(expr, values, wrt, args.expand)
         out.name = "L"
@@ -121,4 +122,27 @@ def run(args: argparse.Namespace) -> int:
             return _error(f"cannot write {args.dot}: {exc}")
         if drawing.note:
             print(drawing.note, file=sys.stderr)
-    return 0
+    return status
+
+
+def _warn_outside_domain(tab: Any) -> int:
+    """One warning line on stderr and exit status 1 when a value in the table is NaN or
+    infinite (the point is outside a function's domain); else 0."""
+    import numpy as np
+
+    from ..explain.graph import format_number
+
+    found = tab.first_non_finite()
+    if found is None:
+        return 0
+    row, inputs = found
+    value = format_number(row.value, tab.precision)
+    at = ", ".join(f"{i.name} = {format_number(i.value, tab.precision)}" for i in inputs)
+    where = f" at {at}" if at else ""
+    if np.isnan(row.value).any():
+        why = "the point is outside the function's domain; every derivative through it is nan"
+    else:
+        why = "a pole or an overflow; the derivatives through it are not finite"
+    print(f"chainrule: warning: {row.name} = {row.expr} is {value}{where}: {why}",
+          file=sys.stderr)
+    return 1

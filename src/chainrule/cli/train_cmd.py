@@ -11,7 +11,7 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -164,6 +164,18 @@ def register(subparsers: Any) -> None:
 
 
 # ---------------------------------------------------------------- building blocks
+def settings_from_explicit(explicit: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a new run from the options given (``dest -> value``, the others take
+    their defaults)."""
+    settings = {**DEFAULTS, **explicit}
+    if settings["csv"]:
+        if "dataset" in explicit:
+            raise ValueError("give --dataset or --csv, not both")
+        settings["dataset"] = None
+    settings["standardize"] = resolve_standardize(settings)
+    return settings
+
+
 def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, Any]:
     """The run's settings, its folder, and the Run being resumed (or None)."""
     explicit = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
@@ -180,12 +192,7 @@ def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, Any]:
             if key in explicit:
                 settings[key] = explicit[key]
         return settings, run.path, run
-    settings = {**DEFAULTS, **explicit}
-    if settings["csv"]:
-        if "dataset" in explicit:
-            raise ValueError("give --dataset or --csv, not both")
-        settings["dataset"] = None
-    settings["standardize"] = resolve_standardize(settings)
+    settings = settings_from_explicit(explicit)
     name = Path(settings["csv"]).stem if settings["csv"] else settings["dataset"]
     path = Path(args.out) if args.out else default_run_dir(name)
     check_new_run_dir(path)
@@ -244,7 +251,7 @@ def build_optimizer(settings: dict[str, Any], model: Any) -> Any:
         raise
 
 
-def build_callbacks(settings: dict[str, Any], optimizer: Any, run_dir: Path,
+def build_callbacks(settings: dict[str, Any], optimizer: Any, run_dir: Path | None,
                     has_val: bool, verbose: int) -> list[Any]:
     from .. import optim
     from ..train import (EarlyStopping, LearningRateScheduler, ModelCheckpoint, NaNGuard,
@@ -263,8 +270,9 @@ def build_callbacks(settings: dict[str, Any], optimizer: Any, run_dir: Path,
             optim.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), monitor=monitor))
     if settings["early_stopping"] is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=settings["early_stopping"]))
-    callbacks.append(ModelCheckpoint(run_dir / CHECKPOINT_DIR,
-                                     weights_format=settings["weights_format"]))
+    if run_dir is not None:  # None: a run that writes nothing (chainrule sweep's trials)
+        callbacks.append(ModelCheckpoint(run_dir / CHECKPOINT_DIR,
+                                         weights_format=settings["weights_format"]))
     callbacks.append(ProgressBar(verbose))
     return callbacks
 
@@ -361,3 +369,31 @@ def run(args: argparse.Namespace) -> int:
     files = ["config.json", "model/", "checkpoint/", "metrics.json", "history.json", *written]
     print(f"\nRun folder {run_dir}: {', '.join(files)}")
     return 0
+
+
+# ---------------------------------------------------------------- one run, nothing written
+def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, Any]:
+    """Train as ``chainrule train`` does with ``settings`` (see `settings_from_explicit`), but
+    write no run folder and print nothing: ``{"history": per-epoch logs, "test": the test
+    report's numbers, "epochs", "seconds", "stopped_early"}``. ``callbacks`` are added to
+    the run's own (schedule, early stopping, NaN guard). Used by ``chainrule sweep``."""
+    from ..train import Trainer
+
+    data = prepare(settings)
+    model = build_model(settings, data)
+    loss = build_loss(settings, data, model)
+    opt = build_optimizer(settings, model)
+    batch_size = settings["batch_size"] or (
+        len(data.train[1]) if getattr(opt, "needs_closure", False) else DEFAULT_BATCH)
+    own = build_callbacks(settings, opt, None, data.val is not None, 0)
+    trainer = Trainer(model, loss, opt, callbacks=[*own, *callbacks], verbose=0,
+                      seed=settings["seed"])
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"):  # NaNGuard reports divergence
+        history = trainer.fit(data.train, data.val, epochs=settings["epochs"],
+                              batch_size=batch_size)
+    seconds = time.perf_counter() - start
+    report, _, _ = test_report(model, *data.test, data.task, data.class_names, loss)
+    test = {k: v for k, v in report.items() if isinstance(v, (int, float))}
+    return {"history": history.history, "test": test, "epochs": trainer.epoch,
+            "seconds": seconds, "stopped_early": trainer.stopped_early}

@@ -241,9 +241,32 @@ def _categorical_column(path: Path, col: str, values: list[str], lines: list[int
     return onehot, cats
 
 
+def _is_non_finite_number(cell: str) -> bool:
+    """``nan``, ``NAN``, ``inf``, ``-Infinity``...: a cell Python reads as a non-finite float."""
+    try:
+        return not math.isfinite(float(cell))
+    except ValueError:
+        return False
+
+
+def _refuse_non_finite_target(path: Path, col: str, values: list[str],
+                              lines: list[int]) -> None:
+    """A target cell such as ``NAN`` or ``inf`` is neither a value nor a class: refuse it,
+    naming its lines (the first ten)."""
+    bad = [i for i, v in enumerate(values) if _is_non_finite_number(v)]
+    if not bad:
+        return
+    where = ", ".join(str(lines[i]) for i in bad[:10]) + (", ..." if len(bad) > 10 else "")
+    raise ValueError(f"{path}: target column {col!r} has {len(bad)} non-finite cell(s) "
+                     f"({values[bad[0]]!r}) on line(s) {where}; a target must be a finite "
+                     f"number or a class name (list the cell in na_values= to treat it as "
+                     f"missing)")
+
+
 def _target(path: Path, col: str, values: list[str], lines: list[int],
             class_names: Sequence[str] | None, task: str | None, max_classes: int
             ) -> tuple[np.ndarray, list[str] | None, str]:
+    _refuse_non_finite_target(path, col, values, lines)
     if class_names is not None:
         names = [str(c) for c in class_names]
         index = {c: i for i, c in enumerate(names)}

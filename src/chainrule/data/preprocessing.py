@@ -11,6 +11,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .checks import check_finite_labels
+
 
 def _float_dtype(X: np.ndarray) -> np.dtype:
     return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float32)
@@ -203,6 +205,9 @@ class OneHotEncoder:
         if self.columns is not None and len(self.columns) != len(cols):
             raise ValueError(f"OneHotEncoder: {len(self.columns)} column names for "
                              f"{len(cols)} columns")
+        for j, col in enumerate(cols):
+            check_finite_labels(col, "OneHotEncoder.fit",
+                                "labels" if self._one_d else f"column {self._column_name(j)}")
         if self.categories is None:
             self.categories_ = [np.unique(c) for c in cols]
         else:

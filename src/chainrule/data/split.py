@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_finite_labels
+
 
 def _resolve_size(value: Any, n: int, arg: str) -> int:
     """A fraction in (0, 1) -> ceil(value * n) rows; an int >= 1 -> that many rows."""
@@ -76,6 +78,7 @@ def split_indices(n: int, *, test_size: float | int = 0.2, val_size: float | int
         raise ValueError(f"test_size={test_size} and val_size={val_size} leave no training rows "
                          f"out of {n} ({n_test} test + {n_val} val)")
     if labels is not None:
+        check_finite_labels(np.asarray(labels), "stratify")
         classes, counts = np.unique(labels, return_counts=True)
         if counts.min() < 2:
             bad = classes[np.argmin(counts)].item()

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autodiff import no_grad
 from ..autodiff import ops
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from ..train.callbacks import Callback
 from .layers import dense_layers
 

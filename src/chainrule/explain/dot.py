@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from .graph import evaluation_order, format_number, local_partials
 from .table import table
 

@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..autodiff import ops
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from .parser import Expression, Node, parse
 from .table import Table, table
 

@@ -17,8 +17,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ..autodiff import no_grad
-from ..autodiff.backprop import backprop
-from ..autodiff.tensor import Tensor
+from ..autodiff import backprop
+from ..autodiff import Tensor
 from .graph import format_number
 from .render import text_grid
 

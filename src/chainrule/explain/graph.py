@@ -13,8 +13,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..autodiff.backprop import backprop, toposort
-from ..autodiff.tensor import Tensor
+from ..autodiff import backprop, toposort
+from ..autodiff import Tensor
 
 _LEADING_MINUS = re.compile(r"^-([^\W\d]\w*|\d+(\.\d*)?)$")
 _IDENT = re.compile(r"^[^\W\d]\w*$|^ξ\d+$|^\d+(\.\d*)?([eE][-+]?\d+)?$")
@@ -173,16 +173,29 @@ def _call_rule(rule: Any, t: Tensor, tangent: np.ndarray) -> np.ndarray:
     return np.asarray(out.data if isinstance(out, Tensor) else out)
 
 
+def undefined_where(mask: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``d`` with NaN where ``mask`` is set (every entry when the shapes differ): a node
+    evaluated outside its function's domain (``log(-1)``) has no derivative, and neither
+    has anything whose derivative goes through it."""
+    if not mask.any():
+        return d
+    if d.shape == mask.shape:
+        return np.where(mask, np.nan, d)
+    return np.full(d.shape, np.nan, dtype=np.result_type(d.dtype, np.float32))
+
+
 def local_partials(t: Tensor) -> list[tuple[Tensor, np.ndarray]]:
     """∂t/∂p for each recorded input p: the JVP rule applied to a tangent of ones.
 
     For scalars (and elementwise ops) this is the local derivative itself. An input used
-    twice (``x * x``) appears once, with the two contributions added (2x).
+    twice (``x * x``) appears once, with the two contributions added (2x). Where ``t`` is
+    NaN (outside its function's domain) the partial is NaN.
     """
     out: list[tuple[Tensor, np.ndarray]] = []
+    undefined = np.isnan(t.data)
     for i, p in grad_parents(t):
         ones = np.ones(p.data.shape, dtype=p.data.dtype)
-        d = _call_rule(t._prim.jvp_rule(i), t, ones)
+        d = undefined_where(undefined, _call_rule(t._prim.jvp_rule(i), t, ones))
         for k, (q, prev) in enumerate(out):
             if q is p:
                 out[k] = (q, prev + d)
@@ -196,7 +209,8 @@ def forward_tangents(order: Sequence[Tensor], w: Tensor) -> dict[int, np.ndarray
     """Forward mode: dξ/dw for every node, pushing a tangent of ones from ``w``.
 
     Each node's tangent is the sum over its inputs of the JVP rule applied to the input's
-    tangent; nodes that do not depend on ``w`` get zeros.
+    tangent; nodes that do not depend on ``w`` get zeros. Where a node is NaN its tangent
+    is NaN, and the NaN travels on through the rules.
     """
     tangents: dict[int, np.ndarray] = {id(w): np.ones(w.data.shape, dtype=w.data.dtype)}
     for t in order:
@@ -212,16 +226,31 @@ def forward_tangents(order: Sequence[Tensor], w: Tensor) -> dict[int, np.ndarray
         if total is not None:
             if total.shape != t.data.shape:
                 total = np.broadcast_to(total, t.data.shape).copy()
-            tangents[id(t)] = total
+            tangents[id(t)] = undefined_where(np.isnan(t.data), total)
     return {id(t): tangents.get(id(t), np.zeros(t.data.shape, dtype=t.data.dtype))
             for t in order}
 
 
 def reverse_adjoints(root: Tensor, order: Sequence[Tensor]) -> dict[int, np.ndarray]:
-    """Reverse mode: dL/dξ for every node, from ``backprop(keep_all=True)``."""
+    """Reverse mode: dL/dξ for every node, from ``backprop(keep_all=True)``.
+
+    A rule knows nothing of the value its node took, so a NaN node (``log(-1)``) would pass
+    a finite adjoint back (``1/x``). Then, from the output back, an input of a node that is
+    NaN, or whose adjoint is, gets a NaN adjoint there (everywhere when the shapes differ).
+    """
     if root.size != 1:
         raise ValueError(f"explain: reverse mode needs a scalar output, got shape {root.shape};"
                          f" reduce it first, e.g. with .sum()")
     got = backprop(root, keep_all=True, accumulate=False)
-    return {id(t): np.asarray(got[id(t)]) if id(t) in got
-            else np.zeros(t.data.shape, dtype=t.data.dtype) for t in order}
+    adjoints = {id(t): np.asarray(got[id(t)]) if id(t) in got
+                else np.zeros(t.data.shape, dtype=t.data.dtype) for t in order}
+    for t in reversed(order):
+        if t._prim is None:
+            continue
+        g = adjoints[id(t)]
+        undefined = np.isnan(t.data) | np.isnan(g) if g.shape == t.data.shape else \
+            np.full(t.data.shape, np.isnan(t.data).any() or np.isnan(g).any())
+        if undefined.any():
+            for _, p in grad_parents(t):
+                adjoints[id(p)] = undefined_where(undefined, adjoints[id(p)])
+    return adjoints

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 
 Activation = Callable[[Tensor], Tensor]
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..autodiff import grad, jvp
 from ..autodiff import ops
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from .graph import format_number
 from .layers import DenseLayer, dense_layers
 from .render import html_grid, markdown_grid, text_grid

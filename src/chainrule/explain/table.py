@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from .graph import (Names, assign_names, evaluation_order, expression_of, format_number,
                     forward_tangents, local_partials, reverse_adjoints)
 from .render import html_grid, markdown_grid, text_grid
@@ -71,6 +71,20 @@ class Table:
                 raise ValueError("this table was built in forward mode only")
             return row.adjoint
         raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
+
+    def first_non_finite(self) -> tuple[Row, list[Row]] | None:
+        """Where the trouble starts: the first node whose value is NaN (outside its
+        function's domain, as ``log(-1)``) or infinite (a pole or an overflow, as ``log(0)``)
+        while its recorded inputs are finite, with the rows of those inputs; None when every
+        value is finite."""
+        by_name = {r.name: r for r in self.rows if r.kind != "result"}
+        for r in self.rows:
+            if r.kind != "node" or np.isfinite(r.value).all():
+                continue
+            inputs = [by_name[k] for k in r.partials if k in by_name]
+            if all(np.isfinite(i.value).all() for i in inputs):
+                return r, inputs
+        return None
 
     # ---------------------------------------------------------------- rendering
     def _header(self) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..autodiff import Tensor
-from ..autodiff.ops import relu as _relu, sigmoid as _sigmoid, softplus as _softplus, tanh as _tanh
+from ..autodiff import relu as _relu, sigmoid as _sigmoid, softplus as _softplus, tanh as _tanh
 from . import functional as F
 from .module import Module, dtype_name, register_module
 from .parameter import Parameter

@@ -9,8 +9,8 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from ..autodiff import Tensor
-from ..autodiff.tensor import wrap_array
+from ..autodiff import Tensor, replayed
+from ..extend import wrap_array
 from . import functional as F
 from .init import as_generator, get_initializer, initializer_name
 from .module import Module, RandomMixin, dtype_name, from_config, register_module
@@ -113,7 +113,9 @@ class _Affine(Module):
             shape = x.shape
             if shape and shape[-1] == self.in_features:
                 return x
-        if not isinstance(x, Tensor):
+        if type(x) is np.ndarray:
+            x = wrap_array(_as_dtype(x, dtype))
+        elif not isinstance(x, Tensor):
             x = wrap_array(np.asarray(x, dtype=dtype))
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
@@ -129,6 +131,13 @@ class _Affine(Module):
         return {"bias": self.bias is not None, "init": initializer_name(self.init),
                 "bias_init": initializer_name(self.bias_init), "rng": self.seed,
                 "dtype": dtype_name(self.dtype)}
+
+
+@replayed
+def _as_dtype(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """An input array in the layer's dtype (a step of compiled programs: each new batch is
+    converted)."""
+    return np.asarray(x, dtype=dtype)
 
 
 @register_module

@@ -32,13 +32,6 @@ class _Loss(Module):
     def get_config(self) -> dict[str, Any]:
         return {"class": type(self).__name__, "reduction": self.reduction}
 
-    def kernel(self, input: Any, target: Any) -> L.LossKernel:
-        """``(primitive, target array, params)`` when this loss of ``input`` (a Tensor or
-        an ndarray of logits) is one fused primitive (validated exactly as ``forward``
-        validates), else None. A fused training
-        step (`chainrule.train.TrainStep`) calls the primitive's forward and VJP directly."""
-        return None
-
 
 @register_module
 class MSELoss(_Loss):
@@ -98,9 +91,6 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input: Any, target: Any) -> Tensor:
         return L._bce_logits(input, target, self.reduction, "BCEWithLogitsLoss")
 
-    def kernel(self, input: Any, target: Any) -> L.LossKernel:
-        return L._bce_logits_kernel(input, target, self.reduction, "BCEWithLogitsLoss")
-
 
 @register_module
 class CrossEntropyLoss(_Loss):
@@ -108,9 +98,6 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return L._cross_entropy(input, target, self.reduction, "CrossEntropyLoss")
-
-    def kernel(self, input: Any, target: Any) -> L.LossKernel:
-        return L._cross_entropy_kernel(input, target, self.reduction, "CrossEntropyLoss")
 
 
 @register_module

@@ -5,12 +5,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..autodiff import Tensor, no_grad
-from ..autodiff.ops import sigmoid, softmax
-from ..autodiff.ops.dense import ACTIVATIONS as _FUSABLE, dense_stack_p
-from ..autodiff.primitive import apply
+from ..autodiff import Tensor, no_grad, sigmoid, softmax
 from .activations import ACTIVATIONS, get_activation
-from .functional.activations import dropout_mask
 from .init import initializer_name
 from .layers import Dropout, Linear, Sequential
 from .module import Module, dtype_name, register_module
@@ -83,17 +79,14 @@ class MLP(Module):
     ``model.layers`` is the ``Sequential`` of alternating ``Linear`` and activation modules
     (with ``Dropout`` after activations when used), for introspection.
 
-    ``fused`` (default True): the forward runs the whole stack as one ``dense_stack`` graph
-    node whose rules are the layers' own (same numbers, far less per-layer overhead); it
-    applies when every hidden activation is identity/relu/tanh/sigmoid and dropout is off
-    (or the model is in eval mode). Set ``model.fused = False`` to record every layer as its
-    own node, e.g. to show each one in an explain table.
+    Training it through `chainrule.train.TrainStep` or ``fit`` replays a compiled step
+    (``chainrule.compile``): every activation, loss and layer is as fast as any other.
     """
 
     def __init__(self, in_features: int, hidden: Sequence[int], out_features: int,
                  activation: Any = "relu", output: str = "auto", task: str | None = None,
                  dropout: float = 0.0, init: Any = None, seed: int | None = 0,
-                 dtype: Any = np.float32, fused: bool = True) -> None:
+                 dtype: Any = np.float32) -> None:
         super().__init__()
         if isinstance(hidden, (int, np.integer)) or not isinstance(hidden, (list, tuple)):
             raise TypeError(f"MLP: hidden must be a list of layer widths, got {hidden!r}")
@@ -131,43 +124,14 @@ class MLP(Module):
                              init=init if init is not None else "glorot_uniform",
                              rng=np.random.default_rng(next(streams)), dtype=self.dtype))
         self.layers = Sequential(*layers)
-        self.fused = bool(fused)
-        self._linears = [m for m in layers if isinstance(m, Linear)]
-        self._dropouts = [m for m in layers if isinstance(m, Dropout)]
-        self._stack_acts = tuple(self.activations) + ("identity",)
-        self._fusable = all(a in _FUSABLE for a in self.activations)
 
     def forward(self, x: Any) -> Tensor:
-        parts = self.fused_inputs(x)
-        if parts is None:
-            return self.layers(x)
-        x, wb, params = parts
-        return apply(dense_stack_p, x, *wb, **params)
+        return self.layers(x)
 
-    def fused_inputs(self, x: Any) -> tuple[Tensor | np.ndarray, list[Tensor],
-                                              dict[str, Any]] | None:
-        """The arguments of the fused forward ``dense_stack(x, W_1, b_1, ..., **params)``:
-        ``x`` checked (a Tensor, or the ndarray given when it has the right dtype and
-        shape), the parameters in order and the primitive's params (activations, and
-        dropout masks, drawn now in training mode). None when the forward is not fused."""
-        if not (self.fused and self._fusable):
-            return None
-        linears = self._linears
-        x = linears[0]._checked(x)
-        wb = []
-        for m in linears:
-            wb += (m.weight, m.bias)
-        masks = self._dropout_masks(x.shape[:-1]) if self.dropout > 0.0 else None
-        return x, wb, {"activations": self._stack_acts, "masks": masks}
-
-    def _dropout_masks(self, batch_shape: tuple[int, ...]) -> tuple[Any, ...] | None:
-        """Each hidden layer's inverted-dropout mask, drawn from its Dropout module's
-        Generator with ``nn.functional.dropout``'s own ``dropout_mask``, so the fused and
-        the layer-by-layer forwards agree bit for bit."""
-        if not self.training:
-            return None
-        return tuple(dropout_mask(batch_shape + (width,), self.dropout, drop.rng, self.dtype)
-                     for width, drop in zip(self.hidden, self._dropouts)) + (None,)
+    @classmethod
+    def from_config(cls, config: Any) -> "MLP":
+        # configs saved by earlier versions name a "fused" switch the engine no longer needs
+        return super().from_config({k: v for k, v in config.items() if k != "fused"})
 
     def _set_dtype(self, dtype: np.dtype) -> None:
         self.dtype = dtype
@@ -202,8 +166,7 @@ class MLP(Module):
         return {"class": "MLP", "in_features": self.in_features, "hidden": list(self.hidden),
                 "out_features": self.out_features, "activation": list(self.activations),
                 "output": self.output_unit, "task": self.task, "dropout": self.dropout,
-                "init": init, "seed": self.seed, "dtype": dtype_name(self.dtype),
-                "fused": self.fused}
+                "init": init, "seed": self.seed, "dtype": dtype_name(self.dtype)}
 
 
 __all__ = ["MLP", "OUTPUT_UNITS", "TASK_UNITS"]

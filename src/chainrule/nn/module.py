@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping, NamedTuple, TypeVar
 
 import numpy as np
 
-from ..autodiff import Tensor
+from ..autodiff import Tensor, replayed
 from .parameter import Parameter
 
 M = TypeVar("M", bound=type)
@@ -156,6 +156,7 @@ class Module:
         """The number of scalars in the parameters (those requiring grad if asked)."""
         return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
+    @replayed
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``.grad = None``)."""
         for p in self.parameters():

@@ -58,8 +58,9 @@ class Adagrad(Optimizer):
                                   "eps": eps}, check_finite=check_finite)
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+        for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value"):
             group[key] = check_number("Adagrad", key, group[key])
+        group["eps"] = check_number("Adagrad", "eps", group["eps"], low_inclusive=False)
 
     def _init_state(self, p: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(p, group["initial_accumulator_value"])}
@@ -102,8 +103,9 @@ class RMSProp(Optimizer):
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay", "momentum"):
+        for key in ("lr", "weight_decay", "momentum"):
             group[key] = check_number(name, key, group[key])
+        group["eps"] = check_number(name, "eps", group["eps"], low_inclusive=False)
         group["alpha"] = check_number(name, "alpha", group["alpha"], high=1.0)
         group["centered"] = check_bool(name, "centered", group["centered"])
 
@@ -172,8 +174,9 @@ class Adam(Optimizer):
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay"):
+        for key in ("lr", "weight_decay"):
             group[key] = check_number(name, key, group[key])
+        group["eps"] = check_number(name, "eps", group["eps"], low_inclusive=False)
         group["betas"] = _check_betas(name, group["betas"])
         group["amsgrad"] = check_bool(name, "amsgrad", group["amsgrad"])
 

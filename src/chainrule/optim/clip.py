@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..autodiff import Tensor
+from ..autodiff import Tensor, replayed
 from .optimizer import check_number
 
 
@@ -44,9 +44,16 @@ def clip_grad_norm_(params: Iterable[Any] | Tensor, max_norm: float, norm_type: 
     raised.
     """
     owner = "clip_grad_norm_"
-    max_norm = check_number(owner, "max_norm", max_norm)
-    norm_type = check_number(owner, "norm_type", norm_type, low_inclusive=False)
-    grads = _grads(params, owner)
+    max_norm = check_number(owner, "max_norm", max_norm, finite=False)
+    norm_type = check_number(owner, "norm_type", norm_type, low_inclusive=False, finite=False)
+    return _clip_norm(_grads(params, owner), max_norm, norm_type, error_if_nonfinite)
+
+
+@replayed
+def _clip_norm(grads: list[np.ndarray], max_norm: float, norm_type: float,
+               error_if_nonfinite: bool) -> float:
+    """`clip_grad_norm_` on the gradient arrays (a step of compiled training steps)."""
+    owner = "clip_grad_norm_"
     if not grads:
         return 0.0
     if norm_type == math.inf:
@@ -70,6 +77,6 @@ def clip_grad_norm_(params: Iterable[Any] | Tensor, max_norm: float, norm_type: 
 def clip_grad_value_(params: Iterable[Any] | Tensor, clip_value: float) -> None:
     """Clip every gradient entry into ``[-clip_value, clip_value]`` in place."""
     owner = "clip_grad_value_"
-    c = check_number(owner, "clip_value", clip_value)
+    c = check_number(owner, "clip_value", clip_value, finite=False)
     for g in _grads(params, owner):
         np.clip(g, -c, c, out=g)

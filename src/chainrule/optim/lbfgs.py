@@ -192,11 +192,12 @@ class LBFGS(FullBatchOptimizer):
         out["d"] = vector("d", entry["d"])
         out["prev_flat_grad"] = vector("prev_flat_grad", entry["prev_flat_grad"])
         for key in ("t", "H_diag", "prev_loss"):
-            out[key] = check_number(name, key, entry[key], low=-math.inf)
+            out[key] = check_number(name, key, entry[key], low=-math.inf, finite=False)
         pairs = [entry["old_dirs"], entry["old_stps"], entry["ro"]]
         if not all(isinstance(v, list) for v in pairs) or len({len(v) for v in pairs}) != 1:
             raise ValueError(f"{name}: old_dirs, old_stps and ro must be lists of one length")
         out["old_dirs"] = [vector("old_dirs[i]", v) for v in entry["old_dirs"]]
         out["old_stps"] = [vector("old_stps[i]", v) for v in entry["old_stps"]]
-        out["ro"] = [check_number(name, "ro[i]", v, low=-math.inf) for v in entry["ro"]]
+        out["ro"] = [check_number(name, "ro[i]", v, low=-math.inf, finite=False)
+                     for v in entry["ro"]]
         return out

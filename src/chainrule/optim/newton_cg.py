@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autodiff import Tensor, enable_grad
-from ..autodiff.backprop import backprop
+from ..autodiff import backprop
 from ._flat import FullBatchOptimizer, call_closure, loss_value
 from .line_search import backtracking
 from .optimizer import check_int, check_number

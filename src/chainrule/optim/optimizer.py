@@ -14,19 +14,25 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..autodiff import Tensor, enable_grad
+from ..autodiff import Tensor, enable_grad, replayed
 
 Closure = Callable[[], Any]
 
 
 def check_number(owner: str, name: str, value: Any, *, low: float = 0.0,
                  low_inclusive: bool = True, high: float | None = None,
-                 high_inclusive: bool = False) -> float:
-    """``value`` as a Python float, or a ValueError/TypeError naming ``owner`` and ``name``."""
+                 high_inclusive: bool = False, finite: bool = True) -> float:
+    """``value`` as a Python float, or a ValueError/TypeError naming ``owner`` and ``name``.
+
+    An infinity is refused unless ``finite=False`` (an infinite learning rate, step or
+    epsilon turns every parameter into NaN); NaN always is.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{owner}: {name} must be a real number, got "
                         f"{type(value).__name__}")
     v = float(value)
+    if finite and math.isinf(v):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value}")
     if math.isnan(v) or (v < low if low_inclusive else v <= low):
         bound = f">= {low}" if low_inclusive else f"> {low}"
         raise ValueError(f"{owner}: {name} must be {bound}, got {value}")
@@ -157,6 +163,7 @@ class Optimizer:
         return [p for g in self.param_groups for p in g["params"]]
 
     # -------------------------------------------------------------------- steps
+    @replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None, or to zeros in place)."""
         for group in self.param_groups:
@@ -168,7 +175,7 @@ class Optimizer:
                 else:
                     p.grad = Tensor(np.zeros(p.shape, dtype=p.dtype))
 
-    def _gradients(self) -> list[list[tuple[Tensor, np.ndarray]]]:
+    def _gradients(self, grads: list[Any]) -> list[list[tuple[Tensor, np.ndarray]]]:
         """Per group, the (parameter, gradient array) pairs to update, all validated.
 
         Raises before anything is updated: a gradient must be an array of the parameter's
@@ -176,20 +183,20 @@ class Optimizer:
         """
         out = []
         checked = self.check_finite
+        it = iter(grads)
+        index = 0
         for group in self.param_groups:
             pairs = []
             for p in group["params"]:
-                g = p.grad
+                g = next(it)
                 if g is not None:
-                    if type(g) is Tensor:
-                        g = g.data
                     pd = p.data
                     if (type(g) is np.ndarray and g.dtype is pd.dtype and g.shape == pd.shape
                             and not checked):
                         pairs.append((p, g))  # the common case, in three comparisons
                     else:
-                        index = next(i for i, q in enumerate(self._all_params()) if q is p)
                         pairs.append((p, self._checked_gradient(p, g, index)))
+                index += 1
             out.append(pairs)
         return out
 
@@ -221,12 +228,20 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        work = self._gradients()
+        self.update([_grad_array(p) for g in self.param_groups for p in g["params"]])
+        return loss
+
+    @replayed
+    def update(self, grads: list[np.ndarray | None]) -> None:
+        """Update the parameters from gradient arrays: one per parameter (None: leave it),
+        in the order of ``param_groups``. ``step`` calls it with the ``.grad`` arrays, and
+        a compiled training step replays it (the same code, in the same order). Every
+        gradient and hyperparameter is validated before the first parameter changes."""
+        work = self._gradients(grads)
         # every group's hyperparameters validated before any update
         hypers = [self._step_hyperparameters(group) for group in self.param_groups]
         for hyper, pairs in zip(hypers, work):
             self._update_group(pairs, hyper)
-        return loss
 
     def _update_group(self, pairs: list[tuple[Tensor, np.ndarray]],
                       hyper: dict[str, Any]) -> None:

@@ -23,7 +23,8 @@ class LRScheduler(ABC):
             raise TypeError(f"{type(self).__name__}: expected a chainrule.optim Optimizer, "
                             f"got {type(optimizer).__name__}")
         self.optimizer = optimizer
-        self.base_lrs = [float(g["lr"]) for g in optimizer.param_groups]
+        self.base_lrs = [check_number(type(self).__name__, "the optimiser's lr", g["lr"])
+                         for g in optimizer.param_groups]
         self.last_epoch = 0
         self._last_lr = list(self.base_lrs)
 
@@ -45,7 +46,13 @@ class LRScheduler(ABC):
         """The learning rate of each parameter group, as last set by this schedule."""
         return list(self._last_lr)
 
-    def _set_lrs(self, lrs: list[float]) -> None:
+    def _set_lrs(self, lrs: list[float], epoch: int) -> None:
+        """Set the rates of epoch ``epoch``; a rate that is not a finite number >= 0 (an
+        overflowing growth factor) is refused before any group changes."""
+        for lr in lrs:
+            if not (math.isfinite(lr) and lr >= 0):
+                raise ValueError(f"{type(self).__name__}: the learning rate at epoch {epoch} "
+                                 f"would be {lr}; expected a finite number >= 0")
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = float(lr)
         self._last_lr = [float(lr) for lr in lrs]
@@ -101,15 +108,26 @@ class _ClosedForm(LRScheduler):
 
     def __init__(self, optimizer: Optimizer) -> None:
         super().__init__(optimizer)
-        self._set_lrs([self.lr_at(b, 0) for b in self.base_lrs])
+        self._set_lrs(self._rates(0), 0)
 
     @abstractmethod
     def lr_at(self, base_lr: float, t: int) -> float:
         """The learning rate at epoch ``t`` for a group whose base rate is ``base_lr``."""
 
+    def _rates(self, t: int) -> list[float]:
+        """Every group's rate at epoch ``t``; an overflow is an infinite rate."""
+        out = []
+        for b in self.base_lrs:
+            try:
+                out.append(float(self.lr_at(b, t)))
+            except OverflowError:
+                out.append(math.inf)
+        return out
+
     def step(self) -> None:  # type: ignore[override]
-        self.last_epoch += 1
-        self._set_lrs([self.lr_at(b, self.last_epoch) for b in self.base_lrs])
+        epoch = self.last_epoch + 1
+        self._set_lrs(self._rates(epoch), epoch)
+        self.last_epoch = epoch
 
 
 class StepLR(_ClosedForm):
@@ -321,7 +339,7 @@ class ReduceLROnPlateau(LRScheduler):
                     lrs[i] = new
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._set_lrs(lrs)
+        self._set_lrs(lrs, self.last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         out = super().state_dict()
@@ -333,7 +351,7 @@ class ReduceLROnPlateau(LRScheduler):
         name = "ReduceLROnPlateau.load_state_dict"
         best = state["best"]
         return {"best": None if best is None else check_number(name, "best", best,
-                                                                 low=-math.inf),
+                                                                 low=-math.inf, finite=False),
                 "num_bad_epochs": check_int(name, "num_bad_epochs", state["num_bad_epochs"]),
                 "cooldown_counter": check_int(name, "cooldown_counter",
                                               state["cooldown_counter"])}

@@ -18,27 +18,23 @@ safetensors with ``weights_format="safetensors"`` (``pip install "chainrule[io]"
 reads whichever file ``config.json`` names. The model is rebuilt with
 `chainrule.nn.from_config`; nothing is ever unpickled.
 
-Atomicity: every file is written to a temporary file in the same folder, flushed, fsynced and
-renamed over its target (`atomic_write_bytes`). A folder is written complete under a hidden
-temporary name, then renamed into place; an existing folder is first renamed aside and
-deleted only after the new one is in place. If the process dies between those two renames,
-the next load or save renames the old folder back, so a crash at any point leaves the previous
-checkpoint loadable.
+Atomicity: every file is written to a temporary file and renamed into place; a folder is
+written complete under a hidden name with a manifest written last, then renamed into place
+(see `chainrule.train.commit`). A process killed at any point of a save leaves the previous
+checkpoint or the new one, and the next load or save puts back only a complete one.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
-import shutil
-import tempfile
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
+
+from .commit import atomic_write_bytes, atomic_write_text, commit_folder, recover
 
 FORMAT = "chainrule-model"
 VERSION = 1
@@ -49,50 +45,6 @@ WEIGHTS_FORMATS = {"npz": "model.npz", "safetensors": "model.safetensors"}
 _IO_HINT = 'pip install "chainrule[io]"'
 
 PathLike = str | os.PathLike
-
-
-# ------------------------------------------------------------------ atomic files
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # platforms without directory handles (Windows)
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: PathLike, data: bytes | Callable[[io.BufferedWriter], None]
-                       ) -> None:
-    """Write ``data`` (bytes, or a function that writes to a binary file) to ``path``
-    atomically: a temporary file in the same folder, flush, fsync, ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if callable(data):
-                data(f)
-            else:
-                f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
-def atomic_write_text(path: PathLike, text: str) -> None:
-    """`atomic_write_bytes` for UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def write_json(path: PathLike, obj: Any) -> None:
@@ -176,23 +128,10 @@ def _safetensors() -> Any:
 
 
 # ------------------------------------------------------------------ folders
-def _hidden(path: Path, kind: str) -> str:
-    return f".{path.name}.{kind}-"
-
-
-def _recover(path: Path) -> None:
-    """Undo a save that died between its two renames: put the old folder back."""
-    if path.exists():
-        return
-    olds = sorted(path.parent.glob(_hidden(path, "old") + "*"), key=lambda p: p.stat().st_mtime)
-    if olds:
-        os.replace(olds[-1], path)
-
-
 def is_model_folder(path: PathLike) -> bool:
     """True when ``path`` is a folder written by `save_model` or `save_checkpoint`."""
     path = Path(path)
-    _recover(path)
+    recover(path)
     config = path / CONFIG_FILE
     if not config.is_file():
         return False
@@ -203,35 +142,14 @@ def is_model_folder(path: PathLike) -> bool:
 
 
 def _commit_folder(path: PathLike, write: Callable[[Path], None]) -> Path:
-    """Run ``write(tmp)`` on a fresh hidden folder next to ``path``, then move it to ``path``."""
+    """`commit_folder`, refusing to replace a folder that is not a model or checkpoint."""
     path = Path(path)
-    parent = path.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    _recover(path)
+    recover(path)
     if path.exists() and not (path.is_dir() and (not any(path.iterdir())
                                                  or is_model_folder(path))):
         raise ValueError(f"refusing to overwrite {path}: it exists and is not a chainrule "
                          f"model or checkpoint folder")
-    for stale in parent.glob(_hidden(path, "tmp") + "*"):  # left by a killed save
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=_hidden(path, "tmp"), dir=parent))
-    try:
-        write(tmp)
-        _fsync_dir(tmp)
-        if path.exists():
-            old = parent / (_hidden(path, "old") + uuid.uuid4().hex[:8])
-            os.replace(path, old)
-            os.replace(tmp, path)
-            _fsync_dir(parent)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-            _fsync_dir(parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _recover(path)
-        raise
-    return path
+    return commit_folder(path, write)
 
 
 def _default_format(weights_format: str | None) -> str:
@@ -302,7 +220,7 @@ def read_folder_config(path: Path, filename: str, fmt: str, version: int, kind: 
 def read_config(path: PathLike) -> dict[str, Any]:
     """The ``config.json`` of a model or checkpoint folder (ValueError if it is not one)."""
     path = Path(path)
-    _recover(path)
+    recover(path)
     config = read_folder_config(path, CONFIG_FILE, FORMAT, VERSION, "model")
     config_path = path / CONFIG_FILE
     if config.get("weights") not in WEIGHTS_FORMATS.values() or not isinstance(

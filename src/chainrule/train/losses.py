@@ -14,8 +14,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..autodiff import Tensor
-from ..autodiff.ops import sigmoid, softmax
+from ..autodiff import Tensor, replayed, sigmoid, softmax
+
+
+@replayed
+def _one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype) -> np.ndarray:
+    """Rows of ``n_classes`` with a 1 at each label (checked; a step of compiled programs)."""
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"OutputLoss: labels must be in [0, {n_classes - 1}]")
+    onehot = np.zeros((len(labels), n_classes), dtype=dtype)
+    onehot[np.arange(len(labels)), labels] = 1
+    return onehot
 
 
 class OutputLoss:
@@ -40,14 +49,11 @@ class OutputLoss:
     def __call__(self, logits: Tensor, target: Any) -> Tensor:
         if self.output_unit == "sigmoid":
             return self.loss(sigmoid(logits), target)
-        labels = np.asarray(getattr(target, "data", target))
+        labels = np.asarray(target.data if isinstance(target, Tensor) else target)
         if labels.dtype.kind not in "iu" or labels.ndim != 1:
             raise TypeError(f"OutputLoss: softmax targets must be integer labels of shape "
                             f"(n,), got {labels.dtype} {labels.shape}")
-        if labels.size and (labels.min() < 0 or labels.max() >= self.n_classes):
-            raise ValueError(f"OutputLoss: labels must be in [0, {self.n_classes - 1}]")
-        onehot = np.zeros((len(labels), self.n_classes), dtype=logits.dtype)
-        onehot[np.arange(len(labels)), labels] = 1
+        onehot = _one_hot(labels, self.n_classes, logits.dtype)
         return self.loss(softmax(logits, axis=-1), onehot)
 
     def __repr__(self) -> str:

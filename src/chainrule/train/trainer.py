@@ -1,7 +1,7 @@
 """`Trainer` and `fit`: a thin training loop over the callback protocol.
 
 One step is ``zero_grad -> logits = model(x) -> loss(logits, y).backward() -> step``, run
-by `TrainStep` (fused for an ``nn.MLP``: the same rules without building a graph); the
+by `TrainStep` (compiled: the same rules replayed without building a graph); the
 loop adds only float bookkeeping to it. Training metrics are computed once per epoch from
 the logits the steps already produced (no extra forward pass), validation runs batched under
 ``no_grad`` in evaluation mode.
@@ -14,19 +14,23 @@ runs the remaining epochs and ends bit for bit where an uninterrupted run of N e
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..autodiff.tensor import wrap_array
-from .callbacks import Callback, CallbackList, History
+from ..autodiff import Tensor
+from ..extend import wrap_array
+from ..optim import clip_grad_norm_
+from .callbacks import Callback, CallbackList, History, NaNGuard
 from .checkpoint import load_checkpoint, save_checkpoint
 from .inference import (as_input, forward_batches, model_dtype, output_unit_of, split_data,
                         resolve_metrics)
 from .metrics import compute_metrics
 from .progress import ProgressBar
 from .step import TrainStep
+from .validation import check_training_data
 
 DataLike = Any  # (X, y) pair | chainrule.data.Dataset | chainrule.data.DataLoader
 
@@ -35,6 +39,16 @@ def _positive_int(value: Any, name: str, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"fit: {name} must be an int >= {low}, got {value!r}")
     return int(value)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A checked ``fit`` call: the training batches, the validation arrays, the epochs."""
+
+    loader: Any
+    val: tuple[np.ndarray, np.ndarray] | None
+    epochs: int
+    val_batch_size: int
 
 
 class Trainer:
@@ -54,6 +68,9 @@ class Trainer:
         seed: seeds the shuffling of the training data when it is given as arrays.
         clip_grad_norm: when set, gradients are scaled to this global 2-norm before a step.
         metadata: JSON-serialisable facts saved with every checkpoint (class names, ...).
+        nan_guard: add a `NaNGuard` (unless one is given): a NaN or infinite loss or weight
+            stops training with `TrainingDivergedError` and the last finite weights. False
+            lets training run on (every later value is NaN).
 
     ``trainer.stop_training = True`` (from a callback) ends training after the current epoch.
     """
@@ -61,7 +78,7 @@ class Trainer:
     def __init__(self, model: Any, loss: Callable[[Any, Any], Any], optimizer: Any, *,
                  callbacks: Iterable[Callback] | None = None, metrics: Any = "auto",
                  verbose: int = 1, seed: int | None = 0, clip_grad_norm: float | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+                 metadata: dict[str, Any] | None = None, nan_guard: bool = True) -> None:
         if not callable(model) or not callable(getattr(model, "parameters", None)):
             raise TypeError(f"Trainer: model must be callable and have parameters(), got "
                             f"{type(model).__name__}")
@@ -72,6 +89,8 @@ class Trainer:
             if not callable(getattr(optimizer, method, None)):
                 raise TypeError(f"Trainer: optimizer must have {method}(), got "
                                 f"{type(optimizer).__name__}")
+        if not isinstance(nan_guard, bool):
+            raise TypeError(f"Trainer: nan_guard must be a bool, got {nan_guard!r}")
         if verbose not in (0, 1, 2):
             raise ValueError(f"Trainer: verbose must be 0, 1 or 2, got {verbose!r}")
         if clip_grad_norm is not None and not (isinstance(clip_grad_norm, (int, float))
@@ -80,6 +99,10 @@ class Trainer:
                              f"got {clip_grad_norm!r}")
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.output_unit = output_unit_of(model, loss)
+        # targets are checked against the output unit only for chainrule's own losses: a
+        # custom loss may pack other columns (weights, masks) into its targets
+        own_loss = type(loss).__module__.startswith("chainrule.nn")
+        self._target_unit = self.output_unit if own_loss else "linear"
         self.metrics = resolve_metrics(metrics, self.output_unit)
         self.verbose = verbose
         self.seed = seed
@@ -94,6 +117,8 @@ class Trainer:
             if isinstance(cb, History):
                 raise ValueError("Trainer: a History is always included (trainer.history); "
                                  "do not pass one")
+        if nan_guard and not any(isinstance(cb, NaNGuard) for cb in self.callbacks):
+            self.callbacks.append(NaNGuard())
         if verbose and not any(isinstance(cb, ProgressBar) for cb in self.callbacks):
             self.callbacks.append(ProgressBar(verbose))
         self.epoch = 0  # completed epochs
@@ -109,25 +134,32 @@ class Trainer:
 
     # ----------------------------------------------------------------- data
     def _make_loader(self, data: DataLike, batch_size: int, shuffle: bool) -> Any:
+        """The training batches, after checking every row of the data (see
+        `chainrule.train.validation`)."""
         from ..data import DataLoader
 
         if isinstance(data, DataLoader):
+            if data.y is None:
+                raise ValueError("fit: train_data has no targets (its y is None)")
+            check_training_data(self.model, data.X, data.y, self._target_unit, "fit")
             return data
         X, y = split_data(data, "fit: train_data")
         if y is None:
             raise ValueError("fit: train_data has no targets (y is None)")
         X = as_input(X, self._dtype, "fit")
-        return DataLoader(X, np.asarray(y), batch_size=batch_size, shuffle=shuffle,
-                          seed=self.seed)
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        check_training_data(self.model, X, y, self._target_unit, "fit")
+        return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=self.seed)
 
     def _val_arrays(self, data: DataLike) -> tuple[np.ndarray, np.ndarray]:
         X, y = split_data(data, "fit: val_data")
         if y is None:
             raise ValueError("fit: val_data has no targets (y is None)")
-        X, y = as_input(X, self._dtype, "fit (val_data)"), np.asarray(y)
-        if len(X) != len(y) or len(X) == 0:
-            raise ValueError(f"fit: val_data must be non-empty with as many targets as rows, "
-                             f"got {len(X)} rows and {len(y)} targets")
+        X = as_input(X, self._dtype, "fit (val_data)")
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        if len(X) == 0:
+            raise ValueError("fit: val_data has no rows")
+        check_training_data(self.model, X, y, self._target_unit, "fit (val_data)")
         return X, y
 
     def log_keys(self) -> list[str]:
@@ -150,19 +182,31 @@ class Trainer:
 
         ``train_data`` / ``val_data``: an ``(X, y)`` pair of arrays, a
         `chainrule.data.Dataset`, or a `chainrule.data.DataLoader` (used as it is: its own
-        batch size and shuffling). ``X`` is cast to the model's dtype.
+        batch size and shuffling). ``X`` is cast to the model's dtype. Every row is checked
+        before the first step: a NaN or infinite value, or a label the model cannot output,
+        is refused naming its row, with the weights and the optimiser untouched.
         """
+        return self._run(self._plan(train_data, val_data, epochs, batch_size, shuffle,
+                                    val_batch_size))
+
+    def _plan(self, train_data: DataLike, val_data: DataLike | None, epochs: int,
+              batch_size: int, shuffle: bool, val_batch_size: int | None) -> _Plan:
+        """Every argument and every row checked; nothing changed yet."""
         epochs = _positive_int(epochs, "epochs")
         batch_size = _positive_int(batch_size, "batch_size")
         if not isinstance(shuffle, bool):
             raise TypeError(f"fit: shuffle must be a bool, got {shuffle!r}")
+        val_bs = max(batch_size, 1024) if val_batch_size is None else _positive_int(
+            val_batch_size, "val_batch_size")
         loader = self._make_loader(train_data, batch_size, shuffle)
         if len(loader) == 0:
             raise ValueError("fit: train_data has no samples (or fewer than one batch with "
                              "drop_last=True)")
         val = None if val_data is None else self._val_arrays(val_data)
-        val_bs = _positive_int(val_batch_size, "val_batch_size") if val_batch_size else max(
-            batch_size, 1024)
+        return _Plan(loader, val, epochs, val_bs)
+
+    def _run(self, plan: _Plan) -> History:
+        loader, val, epochs, val_bs = plan.loader, plan.val, plan.epochs, plan.val_batch_size
         if self._pending_loader_state is not None:
             loader.set_state(self._pending_loader_state)
             self._pending_loader_state = None
@@ -216,23 +260,19 @@ class Trainer:
             logs: dict[str, float] = {"size": size}
             if closure_opt:
                 first: list[Any] = []
-
-                def closure() -> float:
-                    logits_c, value_c = step.gradients(x, yb)
-                    if not first:
-                        first.extend((logits_c, value_c))
-                    return value_c
-
+                closure = self._closure(x, yb, first)
                 if before:
                     cbs.call("on_before_step", batch, logs)
                 opt.step(closure)
                 logits, value = first
-            else:
+            elif before:
                 logits, value = step.gradients(x, yb)
                 logs["loss"] = value
-                if before:
-                    cbs.call("on_before_step", batch, logs)
+                cbs.call("on_before_step", batch, logs)
                 opt.step()
+            else:  # the whole step compiled, the optimiser's update included
+                logits, value = step(x, yb)
+                logs["loss"] = value
             if closure_opt:
                 logs["loss"] = value
             cbs.call("on_batch_end", batch, logs)
@@ -246,6 +286,30 @@ class Trainer:
             targets = np.concatenate([k[1] for k in keep], axis=0)
             out_logs.update(compute_metrics(self.metrics, targets, logits_all, self.output_unit))
         return out_logs
+
+    def _closure(self, x: Any, y: np.ndarray, first: list[Any]) -> Callable[[], Any]:
+        """The closure a full-batch optimiser calls: the loss recorded as a graph (L-BFGS
+        reads the gradients ``backward`` leaves; Newton-CG differentiates the returned Tensor
+        again for its Hessian-vector products). The first call's logits and loss value go
+        into ``first``."""
+        model, loss_fn, opt = self.model, self.loss, self.optimizer
+        params = list(model.parameters())
+
+        def closure() -> Any:
+            opt.zero_grad()
+            out = model(x)
+            loss_t = loss_fn(out, y)
+            if loss_t.size != 1:
+                raise ValueError(f"fit: the loss must return a scalar, got shape "
+                                 f"{loss_t.shape} (use reduction='mean')")
+            loss_t.backward()
+            if self.clip_grad_norm is not None:
+                clip_grad_norm_(params, self.clip_grad_norm)
+            if not first:
+                first.extend((out.data, float(loss_t.data)))
+            return loss_t
+
+        return closure
 
     # ----------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -316,16 +380,19 @@ def fit(model: Any, loss: Callable[[Any, Any], Any], optimizer: Any, train_data:
         val_data: DataLike | None = None, epochs: int = 10, batch_size: int = 32,
         callbacks: Sequence[Callback] | None = None, shuffle: bool = True, seed: int | None = 0,
         verbose: int = 1, metrics: Any = "auto", clip_grad_norm: float | None = None,
-        resume_from: str | Path | None = None) -> History:
+        resume_from: str | Path | None = None, nan_guard: bool = True) -> History:
     """Train ``model`` and return its `History` (``history.history["val_loss"]`` ...).
 
+    The data are checked row by row before anything changes (see `Trainer.fit`).
     ``resume_from``: a checkpoint folder written by `ModelCheckpoint` or
     `Trainer.save_checkpoint`; training continues from its epoch up to ``epochs``.
-    See `Trainer` for the arguments.
+    ``nan_guard`` (default True): stop with `TrainingDivergedError` when the loss or a weight
+    becomes NaN or infinite. See `Trainer` for the other arguments.
     """
     trainer = Trainer(model, loss, optimizer, callbacks=callbacks, metrics=metrics,
-                      verbose=verbose, seed=seed, clip_grad_norm=clip_grad_norm)
+                      verbose=verbose, seed=seed, clip_grad_norm=clip_grad_norm,
+                      nan_guard=nan_guard)
+    plan = trainer._plan(train_data, val_data, epochs, batch_size, shuffle, None)
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
-    return trainer.fit(train_data, val_data, epochs=epochs, batch_size=batch_size,
-                       shuffle=shuffle)
+    return trainer._run(plan)

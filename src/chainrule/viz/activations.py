@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..autodiff import jvp
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from ._mpl import finish, pyplot
 
 DEFAULT_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "step",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..autodiff import no_grad, ops
-from ..autodiff.tensor import Tensor
+from ..autodiff import Tensor
 from ..explain.layers import dense_layers
 from ._mpl import finish, pyplot
 

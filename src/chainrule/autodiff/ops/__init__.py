@@ -9,7 +9,6 @@ from .elementwise import (abs, add, cast, clip, cos, divide, exp, expm1, log, lo
                           minimum, multiply, negative, power, relu, sigmoid, sin, softplus,
                           sqrt, subtract, tanh, where)
 from .fused import sigmoid_binary_cross_entropy, softmax_cross_entropy
-from .dense import dense_stack
 from .linalg import dot, linear, matmul
 from .nondiff import (argmax, argmin, ceil, equal, floor, greater, greater_equal, isfinite,
                       less, less_equal, logical_and, logical_not, logical_or, not_equal,
@@ -49,7 +48,7 @@ _tensor_module._P = _NS(add_p=add_p, subtract_p=subtract_p, multiply_p=multiply_
                         negative_p=negative_p)
 
 __all__ = [
-    "abs", "add", "dense_stack", "argmax", "argmin", "broadcast_to", "cast", "ceil", "clip", "concatenate",
+    "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "ceil", "clip", "concatenate",
     "cos", "divide", "dot", "equal", "exp", "expand_dims", "expm1", "floor", "getitem",
     "greater", "greater_equal", "isfinite", "less", "less_equal", "linear", "log", "log1p",
     "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max",

@@ -101,11 +101,10 @@ def _sce_delta(logits, labels):
     return _softmax(logits) - one_hot_p(labels, depth=logits.shape[-1], dtype=logits.dtype)
 
 
-def _sce_vjp_arrays(g, probs, labels, reduction, own=False):
+def _sce_vjp_arrays(g, probs, labels, reduction):
     """First-order fast path on arrays: the forward's softmax, minus 1 at the labels,
-    times the row cotangents, in place on one copy (on ``probs`` itself when the caller
-    ``own``s it)."""
-    delta = probs if own else probs.copy()
+    times the row cotangents, in place on one copy."""
+    delta = probs.copy()
     delta[_rows(len(labels)), labels] -= 1
     if reduction == "none":
         delta *= g[:, None]
@@ -189,28 +188,6 @@ defjvp(sigmoid_bce_p,
            z_dot * (sigmoid_p(z) - t), reduction),
        lambda t_dot, ans, z, t, reduction="none", res=None: _sbce_jvp(-t_dot * z, reduction))
 
-def _sbce_value_and_grad(logits, targets, reduction="none"):
-    """The value and d/d logits at cotangent 1, on arrays: the forward and the first-order
-    rule above, in one call (the training step's; the same arithmetic as ``backward()``).
-    None for ``reduction="none"``."""
-    if reduction == "none" or targets.shape != logits.shape:
-        return None
-    value, softplus = _sbce_impl(logits, targets, reduction)
-    return value, _sbce_delta(softplus, targets, 1.0, reduction)
-
-
-def _sce_value_and_grad(logits, labels, reduction="none", validated=False):
-    """As `_sbce_value_and_grad`, for softmax cross-entropy on 2-D logits: the forward's
-    softmax becomes the gradient in place (nothing else holds it)."""
-    if reduction == "none" or logits.ndim != 2:
-        return None
-    value, probs = _sce_impl(logits, labels, reduction, validated)
-    return value, _sce_vjp_arrays(1.0, probs, labels, reduction, own=True)
-
-
-# The fused losses' first order in one call, for `chainrule.train.TrainStep`.
-VALUE_AND_GRAD = {sigmoid_bce_p: _sbce_value_and_grad,
-                  softmax_cross_entropy_p: _sce_value_and_grad}
 
 _sce = public(softmax_cross_entropy_p)
 _sbce = public(sigmoid_bce_p)
@@ -221,13 +198,15 @@ def _check_reduction(reduction: str, name: str) -> None:
         raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "none") -> Tensor:
-    """-log softmax(logits)[label] per example for integer labels; ``reduction`` none/mean/sum."""
+def softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "none", *,
+                          validated: bool = False) -> Tensor:
+    """-log softmax(logits)[label] per example for integer labels; ``reduction`` none/mean/sum.
+    ``validated=True``: the caller has checked the labels' dtype, shape and range."""
     _check_reduction(reduction, "softmax_cross_entropy")
     if isinstance(labels, Tensor):
         labels = labels.data
     labels = np.asarray(labels)
-    return _sce(logits, labels, reduction=reduction)
+    return _sce(logits, labels, reduction=reduction, validated=bool(validated))
 
 
 def sigmoid_binary_cross_entropy(logits: Any, targets: Any, reduction: str = "none") -> Tensor:

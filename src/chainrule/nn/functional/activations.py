@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from ...autodiff import Tensor, as_tensor
-from ...autodiff.ops import (expm1, linear as _linear, log_softmax as _log_softmax, max as _max,
+from ...autodiff import Tensor, as_tensor, replayed
+from ...autodiff import (expm1, linear as _linear, log_softmax as _log_softmax, max as _max,
                              reshape, sigmoid as _sigmoid, softmax as _softmax,
                              softplus as _softplus, tanh as _tanh, relu as _relu, where)
-from ...autodiff.ops._base import public
+from ...extend import public
 from ..primitives import erf_p, erfc_p, heaviside_p, piecewise_linear_p, signum_p
 
 _step = public(heaviside_p)
@@ -197,11 +197,12 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     return x * dropout_mask(x.shape, p, rng, x.dtype)
 
 
+@replayed
 def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator | None,
                  dtype: Any) -> np.ndarray:
     """The inverted-dropout mask: 1/(1-p) where a uniform draw is >= p, else 0, drawn from
-    ``rng`` (a fresh unseeded Generator when None). Shared by ``dropout`` and the fused MLP,
-    so both consume the same random numbers."""
+    ``rng`` (a fresh unseeded Generator when None). A compiled step draws a new mask on
+    every replay."""
     dtype = np.dtype(dtype)
     gen = rng if rng is not None else np.random.default_rng()
     dt = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)

@@ -17,21 +17,15 @@ to the prediction's dtype (so float64 NumPy targets work with a float32 model).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Iterable
 
 import numpy as np
 
-from ...autodiff import Tensor, as_tensor
-from ...autodiff.ops.fused import sigmoid_bce_p, softmax_cross_entropy_p
-from ...autodiff.primitive import Primitive, apply
-from ...autodiff.tensor import wrap_array
-from ...autodiff.ops import (abs as _abs, log, log_softmax, maximum, minimum, reshape,
-                             sigmoid_binary_cross_entropy, softmax_cross_entropy, where)
+from ...autodiff import (Tensor, abs as _abs, as_tensor, log, log_softmax, maximum, minimum,
+                         replayed, reshape, sigmoid_binary_cross_entropy,
+                         softmax_cross_entropy, where)
 
 REDUCTIONS = ("mean", "sum", "none")
-# (fused primitive, validated target array, the primitive's params), or None when the loss
-# is composed of several primitives for this target
-LossKernel = Optional[Tuple[Primitive, np.ndarray, Dict[str, Any]]]
 _LOG_FLOOR = -100.0
 
 
@@ -64,15 +58,24 @@ def _squeezable(t: tuple[int, ...], p: tuple[int, ...]) -> bool:
         len(p) + 1 == len(t) and t[-1:] == (1,) and p == t[:-1])
 
 
+@replayed
+def _as_data(arr: np.ndarray, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """Target data in the prediction's dtype and shape (a step of a compiled program, so
+    a replay converts each new batch)."""
+    if arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr if arr.shape == shape else arr.reshape(shape)
+
+
 def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor:
     """``target`` shaped like ``pred`` ((n,) accepted for (n, 1) and vice versa)."""
     if type(target) is np.ndarray:  # the training loop's case, checked in a few compares
         data = pred.data
         if target.dtype is data.dtype:
             if target.shape == data.shape:
-                return wrap_array(target)
+                return Tensor(target)
             if _squeezable(target.shape, data.shape):
-                return wrap_array(target.reshape(data.shape))
+                return Tensor(_as_data(target, data.dtype, data.shape))
     if isinstance(target, Tensor):
         if target.dtype.kind not in "fiub":
             raise TypeError(f"{name}: expected numeric targets, got dtype {target.dtype}")
@@ -88,11 +91,8 @@ def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor
         arr = np.asarray(target)
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"{name}: expected numeric targets, got dtype {arr.dtype}")
-        if arr.dtype != pred.dtype:
-            arr = arr.astype(pred.dtype)
-        if arr.shape != pred.shape and _squeezable(arr.shape, pred.shape):
-            arr = arr.reshape(pred.shape)
-        t = wrap_array(arr)
+        shape = pred.shape if _squeezable(arr.shape, pred.shape) else arr.shape
+        t = Tensor(_as_data(arr, pred.dtype, shape))
     if t.shape != pred.shape:
         if not _squeezable(t.shape, pred.shape):
             raise ValueError(f"{name}: target of shape {t.shape} does not match {what} of "
@@ -101,6 +101,7 @@ def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor
     return t
 
 
+@replayed
 def _check_unit_interval(arr: np.ndarray, name: str, what: str) -> None:
     if arr.size and not (np.minimum.reduce(arr, axis=None) >= 0
                          and np.maximum.reduce(arr, axis=None) <= 1):
@@ -180,28 +181,10 @@ def _bce_logits_target(z: Tensor, target: Any, reduction: str, name: str) -> Ten
     return t
 
 
-def _bce_logits_kernel(logits: Any, target: Any, reduction: str, name: str) -> LossKernel:
-    """The fused primitive of BCE on logits with its validated target (None when the
-    target requires grad)."""
-    z = logits.data if type(logits) is Tensor else logits if type(logits) is np.ndarray \
-        else None
-    if (z is not None and type(target) is np.ndarray and target.dtype is z.dtype
-            and reduction in REDUCTIONS and z.dtype.kind == "f"):
-        # the training loop's case: the checks of the general path below, in a few compares
-        if target.shape != z.shape:
-            if not _squeezable(target.shape, z.shape):
-                _target(target, wrap_array(z), name, "logits")  # raises the shape error
-            target = target.reshape(z.shape)
-        _check_unit_interval(target, name, "target")
-        return sigmoid_bce_p, target, {"reduction": reduction}
-    t = _bce_logits_target(_prediction(logits, name, "logits"), target, reduction, name)
-    return None if t.requires_grad else (sigmoid_bce_p, t.data, {"reduction": reduction})
-
-
 def _bce_logits(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
     z = _prediction(logits, name, "logits")
     t = _bce_logits_target(z, target, reduction, name)
-    return apply(sigmoid_bce_p, z, t, reduction=reduction)  # the reduction is fused in
+    return sigmoid_binary_cross_entropy(z, t, reduction=reduction)  # reduction fused in
 
 
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -227,11 +210,17 @@ def _labels(target: Any, logits: Tensor, name: str) -> np.ndarray:
     if y.shape != logits.shape[:-1]:
         raise ValueError(f"{name}: labels of shape {y.shape} do not match logits of shape "
                          f"{logits.shape}; expected labels of shape {logits.shape[:-1]}")
+    _check_label_range(y, k, logits.shape, name)
+    return y
+
+
+@replayed
+def _check_label_range(y: np.ndarray, k: int, shape: tuple[int, ...], name: str) -> None:
+    """Labels in [0, k - 1] (a step of compiled programs: each new batch is checked)."""
     if y.size and (np.minimum.reduce(y, axis=None) < 0 or np.maximum.reduce(y, axis=None) >= k):
         bad = y[(y < 0) | (y >= k)]
         raise ValueError(f"{name}: labels must be in [0, {k - 1}] for logits of shape "
-                         f"{logits.shape}, got {bad[:5].tolist()}")
-    return y
+                         f"{shape}, got {bad[:5].tolist()}")
 
 
 def _class_logits(logits: Any, name: str, what: str = "logits") -> Tensor:
@@ -242,38 +231,31 @@ def _class_logits(logits: Any, name: str, what: str = "logits") -> Tensor:
     return z
 
 
-def _cross_entropy_kernel(logits: Any, target: Any, reduction: str, name: str) -> LossKernel:
-    """Integer labels: the fused primitive with the validated labels; None for probability
-    targets (composed from log_softmax)."""
+def _cross_entropy(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
     check_reduction(reduction, name)
     z = _class_logits(logits, name)
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if raw.dtype.kind == "f" and raw.ndim == z.ndim:
-        return None
-    # labels validated here, so the fused primitive need not check them again
-    return (softmax_cross_entropy_p, _labels(raw, z, name),
-            {"reduction": reduction, "validated": True})
-
-
-def _cross_entropy(logits: Any, target: Any, reduction: str, name: str) -> Tensor:
-    z = _class_logits(logits, name)
-    kernel = _cross_entropy_kernel(z, target, reduction, name)
-    if kernel is not None:
-        prim, labels, params = kernel
-        return apply(prim, z, labels, **params)
-    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if not (raw.dtype.kind == "f" and raw.ndim == z.ndim):
+        # integer labels, validated here: the fused, stable primitive need not check them
+        return softmax_cross_entropy(z, _labels(raw, z, name), reduction=reduction,
+                                     validated=True)
     if raw.shape != z.shape:
         raise ValueError(f"{name}: targets of shape {raw.shape} do not match logits of "
                          f"shape {z.shape}")
     t = _target(target, z, name, "logits")
     _check_unit_interval(t.data, name, "targets")
-    sums = t.data.sum(axis=-1)
+    _check_sums_to_one(t.data, name)
+    per = -(t * log_softmax(z, axis=-1)).sum(axis=-1)
+    return _reduce(per, reduction)
+
+
+@replayed
+def _check_sums_to_one(t: np.ndarray, name: str) -> None:
+    sums = t.sum(axis=-1)
     if sums.size and not np.allclose(sums, 1.0, atol=1e-3):
         raise ValueError(f"{name}: probability targets of shape {t.shape} must sum to 1 "
                          f"along the class axis, got sums in [{sums.min():.4g}, "
                          f"{sums.max():.4g}]")
-    per = -(t * log_softmax(z, axis=-1)).sum(axis=-1)
-    return _reduce(per, reduction)
 
 
 def _nll(log_probs: Any, target: Any, reduction: str, name: str) -> Tensor:
@@ -282,7 +264,7 @@ def _nll(log_probs: Any, target: Any, reduction: str, name: str) -> Tensor:
     y = _labels(target, lp, name)
     k = lp.shape[-1]
     flat = reshape(lp, (-1, k))
-    picked = flat[np.arange(flat.shape[0]), y.reshape(-1)]
+    picked = flat[np.arange(flat.shape[0]), _as_data(y, y.dtype, (y.size,))]
     return _reduce(-reshape(picked, y.shape), reduction)
 
 

@@ -1,0 +1,348 @@
+"""Trace once, replay: ``compile(fn)`` runs a step of array code without Tensors.
+
+    step = chainrule.compile(train_step)   # train_step(x, y): forward, backward(), step()
+    step(x, y)                             # the first two calls trace, later calls replay
+
+A traced call runs ``fn`` eagerly while a tracer records, in order, the array functions
+the engine calls: each forward primitive's ``impl`` (from ``apply``), each VJP rule the
+reverse walk calls together with the walk's sums and ``sum_to`` reductions, and each call
+of a function marked :func:`replayed` (work that must run again on every call: random
+draws, checks of values, storing ``.grad``, an optimiser's update). One record is
+
+    (function, input slots, params, output slots)
+
+and a replay runs the list in a loop over one list of slots: no Tensor, no graph walk,
+the same functions in the same order on the same arrays, so its numbers are bit for bit
+those of the eager call.
+
+Anything else ``fn`` computes is frozen at tracing: an array the tracer did not see made
+becomes a constant, Python branches are taken as at tracing. Three checks keep that safe:
+
+- **guards**: a call whose arrays differ in shape or dtype, whose other arguments differ,
+  or whose ``key()`` differs (e.g. a model's training/eval mode) is traced anew; so is a
+  replay that finds a parameter's array replaced or its ``requires_grad`` changed;
+- **two traces**: the first two calls are both traced and must record the same program
+  with equal constants; if they differ (a value computed outside the engine, or a branch
+  on data), the function runs eagerly from then on and ``fallback`` says why;
+- what the tracer cannot follow (``create_graph``, forward mode, an input that requires
+  grad) also makes the call run eagerly.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from ._state import state
+from .tensor import Tensor, wrap_array
+
+_ARRAYS = (np.ndarray, np.generic)
+
+
+class Untraceable(Exception):
+    """Raised while tracing when the call cannot be replayed; the call runs eagerly."""
+
+
+def replayed(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``fn`` as one step of a compiled program that runs again on every replay.
+
+    For functions with an effect or fresh randomness: a dropout mask, a check of values,
+    an in-place update. Array arguments (also inside lists and tuples) and Tensors whose
+    data the tracer made are traced; every other argument is a constant of the trace.
+    Arrays in the result (or in a returned list or tuple) become slots later steps read.
+    Outside a trace it is a plain call."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        tracer = state.tracer
+        if tracer is None:
+            return fn(*args, **kwargs)
+        state.tracer = None  # what fn does inside is part of this one step
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            state.tracer = tracer
+        tracer.record(fn, args, kwargs, out)
+        return out
+
+    return wrapper
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two constants of two traces are the same value."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, _ARRAYS):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (int, float, str, bytes, np.dtype, type(None))):
+        return bool(a == b)
+    return False  # another object (a Tensor, a Generator): the same one, or a new trace
+
+
+class Tracer:
+    """Records one traced call: slots, constants, guards and the op list."""
+
+    def __init__(self, inputs: list[Any]) -> None:
+        self.slots: dict[int, int] = {}  # id(array) -> slot
+        self.keep: list[Any] = []  # every traced value stays alive: ids stay unique
+        self.consts: dict[int, Any] = {}  # slot -> constant value
+        self.guards: list[tuple[Tensor, Any, bool]] = []
+        self.guarded: set[int] = set()
+        self.ops: list[tuple[Any, list[Any], dict[str, Any], Any]] = []
+        self.n = 0
+        for a in inputs:  # slots 0 .. len(inputs) - 1
+            self.new_slot(a)
+        self.result: Any = None  # the template of the traced call's result
+
+    # ------------------------------------------------------------------ values
+    def new_slot(self, value: Any) -> int:
+        s = self.n
+        self.n += 1
+        self.slots[id(value)] = s
+        self.keep.append(value)
+        return s
+
+    def const(self, value: Any) -> int:
+        s = self.new_slot(value)
+        self.consts[s] = value
+        return s
+
+    def template(self, v: Any) -> Any:
+        """How a replay finds ``v``: a slot number, ("tensor", slot) for a Tensor around
+        a traced array, (type, [templates]) for a list or tuple holding arrays."""
+        if isinstance(v, _ARRAYS):
+            s = self.slots.get(id(v))
+            return self.const(v) if s is None else s
+        if type(v) is Tensor:
+            s = self.slots.get(id(v.data))
+            if s is not None and s not in self.consts:
+                return ("tensor", s)
+            self.guard(v)
+            return self.const(v)
+        if type(v) in (list, tuple) and any(isinstance(x, (*_ARRAYS, Tensor)) for x in v):
+            parts = [self.template(x) for x in v]
+            if any(type(t) is not int or t not in self.consts for t in parts):
+                return (type(v), parts)
+        return self.const(v)
+
+    def guard(self, t: Tensor) -> None:
+        """A leaf Tensor (a parameter) used as it is: a replay needs the same array in it."""
+        if t._prim is None and id(t) not in self.guarded:
+            self.guarded.add(id(t))
+            self.guards.append((t, t.data, t.requires_grad))
+            self.keep.append(t)
+
+    def outputs(self, out: Any) -> Any:
+        """Output slots: a slot for an array, [(index, slot), ...] for a list or tuple."""
+        if isinstance(out, _ARRAYS):
+            return self.new_slot(out)
+        if type(out) in (list, tuple):
+            pairs = [(i, self.new_slot(x)) for i, x in enumerate(out) if isinstance(x, _ARRAYS)]
+            return pairs or None
+        return None
+
+    # ------------------------------------------------------------------ records
+    def record(self, fn: Any, args: Any, kwargs: dict[str, Any] | None, out: Any) -> None:
+        """One step: ``out = fn(*args, **kwargs)``, as it just ran."""
+        ins = [self.template(a) for a in args]
+        kw = {k: self.template(v) for k, v in kwargs.items()} if kwargs else {}
+        self.ops.append((fn, ins, kw, self.outputs(out)))
+
+    def forward(self, prim: Any, args: tuple, vals: list[Any], params: dict[str, Any],
+                out: Any) -> None:
+        """``apply`` ran ``prim.impl(*vals, **params)``; ``vals`` are ``args`` as arrays,
+        after ``apply``'s conversions, which are recorded first."""
+        for a, v in zip(args, vals):
+            if type(a) is Tensor:
+                if id(a.data) not in self.slots:
+                    self.guard(a)
+                a = a.data
+            if v is not a and isinstance(a, _ARRAYS):
+                self.record(_convert, (a, v.dtype if isinstance(v, np.ndarray) else None),
+                            None, v)
+        if prim.variadic:
+            self.record(prim.impl, (vals,), params, out)
+        else:
+            self.record(prim.impl, vals, params, out)
+
+    def signature(self) -> list[Any]:
+        """The program without its constants' values (compared between two traces)."""
+        return [(_fn_key(fn), ins, kw, out) for fn, ins, kw, out in self.ops]
+
+
+def _fn_key(fn: Any) -> Any:
+    """A function's identity across traces: a closure made anew at each call (a rule
+    derived for one argument) is the same function when its code and cells are."""
+    code = getattr(fn, "__code__", None)
+    if code is None or not fn.__closure__:
+        return fn
+    return code, tuple(id(c.cell_contents) for c in fn.__closure__)
+
+
+def _convert(a: Any, dtype: Any) -> Any:
+    """``apply``'s conversion of an operand: a NumPy scalar to its raw value, an integer
+    array to the float dtype of the operation."""
+    from .primitive import _raw
+
+    return _raw(a) if dtype is None else a.astype(dtype)
+
+
+def _builder(t: Any) -> Callable[[list[Any]], Any]:
+    if type(t) is int:
+        return lambda env: env[t]
+    if t[0] == "tensor":
+        s = t[1]
+        return lambda env: wrap_array(env[s])
+    kind, parts = t[0], [_builder(x) for x in t[1]]
+    return lambda env: kind(p(env) for p in parts)
+
+
+class Program:
+    """A trace made runnable: constants in their slots, each op's argument getter."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        self.env: list[Any] = [None] * tracer.n
+        for s, v in tracer.consts.items():
+            self.env[s] = v
+        self.guards = tracer.guards
+        self.ops = []
+        for fn, ins, kw, out in tracer.ops:
+            if all(type(t) is int for t in ins) and all(type(t) is int for t in kw.values()):
+                static = {k: tracer.consts[t] for k, t in kw.items() if t in tracer.consts}
+                dynamic = [(k, t) for k, t in kw.items() if t not in tracer.consts]
+                self.ops.append((fn, tuple(ins), static, dynamic or None, None, out))
+            else:
+                get_args = [_builder(t) for t in ins]
+                get_kw = [(k, _builder(t)) for k, t in kw.items()]
+                self.ops.append((fn, (), {}, None, (get_args, get_kw), out))
+        self.result = _builder(tracer.result)
+
+    def valid(self) -> bool:
+        for t, data, requires_grad in self.guards:
+            if t.data is not data or t.requires_grad is not requires_grad:
+                return False
+        return True
+
+    def run(self, inputs: list[Any]) -> Any:
+        env = self.env
+        env[:len(inputs)] = inputs
+        for fn, ins, kw, dynamic, general, out in self.ops:
+            if general is not None:
+                get_args, get_kw = general
+                r = fn(*[g(env) for g in get_args], **{k: g(env) for k, g in get_kw})
+            elif dynamic is not None:
+                r = fn(*[env[i] for i in ins], **kw, **{k: env[s] for k, s in dynamic})
+            elif kw:
+                r = fn(*[env[i] for i in ins], **kw)
+            else:
+                r = fn(*[env[i] for i in ins])
+            if out is None:
+                continue
+            if type(out) is int:
+                env[out] = r
+            else:
+                for i, s in out:
+                    env[s] = r[i]
+        return self.result(env)
+
+
+class Compiled:
+    """A function traced once per kind of call and replayed (see the module docstring)."""
+
+    def __init__(self, fn: Callable[..., Any], key: Callable[[], Any] | None = None) -> None:
+        self.fn = fn
+        self.key = key
+        self.programs: dict[Any, Any] = {}  # call key -> Tracer (first trace) | Program | str
+        self.fallback: str | None = None  # why the last call ran eagerly, if it did
+        functools.update_wrapper(self, fn)
+
+    def _call_key(self, args: tuple) -> tuple[Any, list[Any]] | None:
+        """(key, input arrays), or None when the call cannot be replayed."""
+        parts: list[Any] = [state.grad_enabled, self.key() if self.key is not None else None]
+        inputs = []
+        for a in args:
+            if type(a) is np.ndarray:
+                parts.append((a.shape, a.dtype, a.strides))
+                inputs.append(a)
+            elif type(a) is Tensor:
+                if a.requires_grad or a._prim is not None:
+                    return None
+                parts.append(("T", a.data.shape, a.data.dtype, a.data.strides))
+                inputs.append(a.data)
+            else:
+                try:
+                    hash(a)
+                except TypeError:
+                    return None
+                parts.append(("v", type(a), a))
+        return tuple(parts), inputs
+
+    def __call__(self, *args: Any) -> Any:
+        if state.tracer is not None or state.fwd_level:
+            return self.fn(*args)  # inside another trace or forward mode: run inline
+        found = self._call_key(args)
+        if found is None:
+            self.fallback = "an argument is a Tensor that requires grad, or is unhashable"
+            return self.fn(*args)
+        key, inputs = found
+        entry = self.programs.get(key)
+        if type(entry) is Program:
+            if entry.valid():
+                self.fallback = None
+                return entry.run(inputs)
+            entry = None  # a parameter was replaced: trace again
+        if type(entry) is str:
+            self.fallback = entry
+            return self.fn(*args)
+        return self._trace(key, args, inputs, entry)
+
+    def _trace(self, key: Any, args: tuple, inputs: list[Any], first: Tracer | None) -> Any:
+        tracer = Tracer(inputs)
+        state.tracer = tracer
+        try:
+            result = self.fn(*args)
+        except Untraceable as exc:
+            state.tracer = None
+            self.programs[key] = self.fallback = str(exc)
+            return self.fn(*args)
+        finally:
+            state.tracer = None
+        tracer.result = tracer.template(result)  # values it did not make are constants
+        if first is None:
+            self.programs[key] = tracer
+        else:
+            reason = _differs(first, tracer)
+            self.programs[key] = reason if reason else Program(tracer)
+        self.fallback = None
+        return result
+
+
+def _differs(a: Tracer, b: Tracer) -> str | None:
+    """Why two traces of one kind of call are not the same program (None if they are)."""
+    if a.signature() != b.signature() or a.consts.keys() != b.consts.keys():
+        return "two traces recorded different programs (Python branches on values?)"
+    for s, v in a.consts.items():
+        if not _same(v, b.consts[s]):
+            op = next((fn for fn, ins, kw, _ in b.ops if s in ins or s in kw.values()), None)
+            name = getattr(op, "__qualname__", repr(op))
+            return (f"an input of {name} changed between two calls but was not made by a "
+                    f"traced op (computed outside the engine?)")
+    return None
+
+
+def compile(fn: Callable[..., Any], key: Callable[[], Any] | None = None) -> Compiled:
+    """Trace ``fn`` once per kind of call and replay the record on later calls.
+
+    ``fn`` takes arrays (ndarrays, or Tensors that do not require grad) and hashable
+    constants, and returns arrays, Tensors, or a tuple or list of them; a replay returns
+    the same structure with the new values. ``key()`` (optional) is called on every call:
+    a different value traces anew (say, a model's training mode). See the module
+    docstring for what is recorded and what is guarded."""
+    return Compiled(fn, key)

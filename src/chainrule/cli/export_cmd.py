@@ -1,0 +1,50 @@
+"""``chainrule export RUN --onnx FILE``: a trained run as a standard ONNX model.
+
+The graph takes raw feature rows (float32): a run that standardises its inputs has the
+standardiser in the graph. A classification run's graph outputs ``label`` (the class
+name) and ``probabilities`` (one column per class, as ``chainrule predict`` prints them);
+a regression run's outputs ``output``, the predicted values.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._run import read_run
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "export", help="export a trained run as an ONNX model",
+        description="Write the model of a run folder as a standard ONNX graph (float32) that "
+                    "ONNX Runtime and other runtimes load. The graph takes raw feature rows: "
+                    "the run's standardisation is part of it. Needs the onnx package "
+                    "(pip install \"chainrule[onnx]\").")
+    p.add_argument("run", metavar="RUN", help="run folder written by 'chainrule train'")
+    p.add_argument("--onnx", metavar="FILE", required=True, help="the .onnx file to write")
+    p.add_argument("--opset", type=int, default=None, metavar="N",
+                   help="ONNX opset version (default: %(default)s means the exporter's, 17)")
+    p.set_defaults(func=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ..data import Standardizer
+    from ..export import DEFAULT_OPSET, save_onnx, to_onnx
+
+    run = read_run(args.run)
+    model = run.load_model()
+    state = run.standardizer_state
+    scaler = Standardizer.from_state(state) if state else None
+    info = run.data
+    names = info.get("class_names") if info.get("task") != "regression" else None
+    opset = DEFAULT_OPSET if args.opset is None else args.opset
+    proto = to_onnx(model, standardizer=scaler, class_names=names, opset=opset,
+                    name=str(info.get("name", "chainrule")),
+                    metadata={"task": info.get("task"),
+                              "feature_names": info.get("feature_names")})
+    path = save_onnx(proto, args.onnx)
+    outputs = ", ".join(o.name for o in proto.graph.output)
+    width = getattr(model, "in_features", "?")
+    print(f"Wrote {path}: ONNX opset {opset}, input 'input' (N, {width}) raw features"
+          f"{' (standardised in the graph)' if scaler else ''}; outputs {outputs}")
+    return 0

@@ -1,0 +1,130 @@
+"""``chainrule.compile``: trace once, replay the recorded primitives and rules."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import Tensor, nn
+from chainrule.autodiff import Compiled, replayed
+
+rng = np.random.default_rng(0)
+W = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+
+
+def _programs(fn: Compiled) -> list[str]:
+    return [type(p).__name__ for p in fn.programs.values()]
+
+
+def loss_and_grad(x):
+    W.grad = None
+    out = cr.tanh(x @ W).sum()
+    out.backward()
+    return out.data, W.grad.data
+
+
+def test_replay_returns_the_eager_values_for_new_inputs():
+    f = cr.compile(loss_and_grad)
+    for i in range(5):
+        x = rng.standard_normal((2, 3))
+        value, g = f(x)
+        ref_value, ref_g = loss_and_grad(x)
+        assert np.array_equal(value, ref_value) and np.array_equal(g, ref_g)
+    assert _programs(f) == ["Program"] and f.fallback is None
+
+
+def test_a_new_shape_or_dtype_traces_a_new_program():
+    f = cr.compile(loss_and_grad)
+    for shape in ((2, 3), (2, 3), (5, 3), (5, 3), (2, 3)):
+        f(rng.standard_normal(shape))
+    assert _programs(f) == ["Program", "Program"]
+    f(rng.standard_normal((2, 3)).astype(np.float32).astype(np.float64)[:, ::-1])  # strides
+    assert len(f.programs) == 3
+
+
+def test_results_keep_their_structure_and_tensors_stay_tensors():
+    f = cr.compile(lambda x: (cr.exp(Tensor(x)), [x * 2.0, None]))
+    for _ in range(3):
+        x = rng.standard_normal(3)
+        t, (doubled, none) = f(x)
+        assert isinstance(t, Tensor) and np.array_equal(t.data, np.exp(x))
+        assert np.array_equal(doubled, x * 2.0) and none is None
+
+
+def test_random_draws_are_made_again_on_every_replay():
+    def masked(x, gen):
+        return (Tensor(x) * nn.functional.dropout_mask(x.shape, 0.5, gen, x.dtype)).data
+
+    gen, ref_gen = np.random.default_rng(1), np.random.default_rng(1)
+    f = cr.compile(lambda x: masked(x, gen))
+    x = np.ones((4, 5))
+    outs = [f(x) for _ in range(5)]
+    refs = [masked(x, ref_gen) for _ in range(5)]
+    assert all(np.array_equal(a, b) for a, b in zip(outs, refs))
+    assert not np.array_equal(outs[3], outs[4])
+    assert f.fallback is None
+
+
+def test_replayed_functions_run_on_every_call():
+    calls = []
+
+    @replayed
+    def count(x):
+        calls.append(1)
+        return x + 1.0
+
+    f = cr.compile(lambda x: cr.exp(Tensor(count(x))).data)
+    for i in range(4):
+        assert np.array_equal(f(np.full(2, float(i))), np.exp(np.full(2, i + 1.0)))
+    assert len(calls) == 4
+
+
+def test_a_value_computed_outside_the_engine_makes_it_run_eagerly():
+    f = cr.compile(lambda x: (Tensor(np.exp(x)) * 2.0).data)  # np.exp: not traced
+    for i in range(4):
+        x = np.full(3, float(i))
+        assert np.array_equal(f(x), np.exp(x) * 2.0)
+    assert "changed between two calls" in f.fallback
+
+
+def test_a_python_branch_on_values_is_detected_by_the_second_trace():
+    def f(x):
+        t = Tensor(x)
+        return (t * 2.0).data if float(x.sum()) > 0 else (t - 1.0).data
+
+    g = cr.compile(f)
+    outs = [g(np.full(2, v)) for v in (1.0, -1.0, 1.0, -1.0)]
+    assert all(np.array_equal(o, f(np.full(2, v))) for o, v in zip(outs, (1.0, -1.0) * 2))
+    assert "different programs" in g.fallback
+
+
+def test_create_graph_and_inputs_that_require_grad_run_eagerly():
+    def second(x):
+        t = Tensor(x, requires_grad=True)
+        (t * t * t).sum().backward(create_graph=True)
+        return t.grad.data
+
+    f = cr.compile(second)
+    for _ in range(3):
+        assert np.array_equal(f(np.array([2.0])), [12.0])
+    assert "create_graph" in f.fallback
+    g = cr.compile(lambda t: (t * 2.0).data)
+    assert np.array_equal(g(Tensor(np.ones(2), requires_grad=True)), [2.0, 2.0])
+    assert "requires grad" in g.fallback
+
+
+def test_errors_while_tracing_propagate_and_leave_no_tracer_behind():
+    f = cr.compile(lambda x: cr.matmul(Tensor(x), Tensor(np.ones((5, 2)))).data)
+    with pytest.raises(ValueError, match="not aligned"):
+        f(np.ones((2, 3)))
+    assert np.array_equal(cr.exp(Tensor(np.zeros(1))).data, [1.0])  # eager works
+    assert f(np.ones((2, 5))).shape == (2, 2)
+
+
+def test_the_key_function_traces_again_when_it_changes():
+    mode = {"scale": 2.0}
+    f = cr.compile(lambda x: (Tensor(x) * mode["scale"]).data, key=lambda: mode["scale"])
+    for scale in (2.0, 2.0, 2.0, 3.0, 3.0, 3.0):
+        mode["scale"] = scale
+        assert np.array_equal(f(np.ones(2)), [scale, scale])
+    assert _programs(f) == ["Program", "Program"]
