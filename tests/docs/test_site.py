@@ -45,9 +45,7 @@ def _parse(page: Path) -> _Links:
     return parser
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
+def build_site(out: Path) -> Path:
     env = dict(os.environ, CHAINRULE_DOCS_EXECUTE="false",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"),
                                                          os.environ.get("PYTHONPATH")])))
@@ -61,7 +59,16 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def test_every_page_is_built(site: Path) -> None:
+def test_site_builds_strictly_with_every_page_link_and_reference(tmp_path: Path) -> None:
+    """One build (it takes a while), then every check on it."""
+    site = build_site(tmp_path / "site")
+    check_every_page_is_built(site)
+    check_internal_links_and_anchors_resolve(site)
+    check_api_reference_has_the_public_names(site)
+    check_tutorial_pages_show_the_code(site)
+
+
+def check_every_page_is_built(site: Path) -> None:
     sources = [p for p in (ROOT / "docs").rglob("*") if p.suffix in (".md", ".py")
                and "stylesheets" not in p.parts]
     for src in sources:
@@ -72,7 +79,7 @@ def test_every_page_is_built(site: Path) -> None:
         assert page.is_file(), f"{src} has no page {page}"
 
 
-def test_internal_links_and_anchors_resolve(site: Path) -> None:
+def check_internal_links_and_anchors_resolve(site: Path) -> None:
     pages = [p for p in site.rglob("*.html") if p.name != "404.html"]  # 404: root-absolute
     ids = {}
     broken = []
@@ -99,7 +106,7 @@ def test_internal_links_and_anchors_resolve(site: Path) -> None:
     assert not broken, "broken links:\n" + "\n".join(broken[:40])
 
 
-def test_api_reference_has_the_public_names(site: Path) -> None:
+def check_api_reference_has_the_public_names(site: Path) -> None:
     page = (site / "reference" / "nn" / "index.html").read_text(encoding="utf-8")
     for name in ("MLP", "Sequential", "Linear", "CrossEntropyLoss", "ModelSummary"):
         assert f'id="chainrule.nn.{name}"' in page or f'id="chainrule.nn.summary.{name}"' in page, name
@@ -107,8 +114,8 @@ def test_api_reference_has_the_public_names(site: Path) -> None:
     assert 'id="chainrule.train.fit"' in train_page
 
 
-def test_tutorial_pages_show_the_code(site: Path) -> None:
-    page = (site / "tutorials" / "03_chain_rule" / "index.html")
-    if not page.exists():
-        pytest.skip("tutorial 3 is not written yet")
-    assert "explain_expression" in page.read_text(encoding="utf-8")
+def check_tutorial_pages_show_the_code(site: Path) -> None:
+    for stem, needle in (("03_chain_rule", "explain_expression"),
+                         ("09_playground", "create_app")):
+        page = site / "tutorials" / stem / "index.html"
+        assert needle in page.read_text(encoding="utf-8"), stem

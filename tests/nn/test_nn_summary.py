@@ -81,7 +81,7 @@ def test_models_show_their_summary_as_html():
     model = nn.MLP(2, [3], 1, task="regression", seed=0)
     page = model._repr_html_()
     assert page == summary(model).to_html()
-    assert "<table>" in page and "<b>Model: MLP (output unit: linear)</b>" in page
+    assert "<table class='chainrule-table'>" in page and "<b>Model: MLP (output unit: linear)</b>" in page
     assert "<td style='text-align:left'>layers.0 (Linear)</td>" in page
     assert "<code>(None, 3)</code>" in page and "Total params: 13<br>" in page
 

@@ -88,7 +88,8 @@ class ModelSummary:
         totals = "<br>".join(esc(t) for t in self._totals())
         return ("<div class='chainrule-summary'>"
                 f"<p><b>{esc(self._title())}</b></p>"
-                "<table><thead><tr><th style='text-align:left'>Layer (type)</th>"
+                "<table class='chainrule-table'><thead><tr>"
+                "<th style='text-align:left'>Layer (type)</th>"
                 "<th style='text-align:left'>Output shape</th>"
                 "<th style='text-align:right'>Param #</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table><p>{totals}</p></div>")

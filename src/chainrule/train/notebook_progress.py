@@ -32,7 +32,7 @@ def _cell(value: Any) -> str:
 class NotebookBar:
     """One HTML display: the current epoch's bar and the table of finished epochs."""
 
-    def __init__(self, epochs: int, max_rows: int = 12) -> None:
+    def __init__(self, epochs: int, max_rows: int = 8) -> None:
         from IPython.display import HTML, display
 
         self._html_type = HTML
@@ -60,7 +60,8 @@ class NotebookBar:
             more = len(self.rows) - len(shown)
             note = (f"<p style='margin:0'><small>{more} earlier epochs: see the History "
                     f"fit returns</small></p>") if more else ""
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            parts.append(f"<table class='chainrule-table'><thead><tr>{head}</tr></thead>"
+                         f"<tbody>{body}</tbody></table>"
                          f"{note}")
         return "".join(parts) + "</div>"
 
