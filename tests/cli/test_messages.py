@@ -160,3 +160,16 @@ def test_exit_codes_are_documented():
 
     assert "2    the command line is wrong" in cli.__doc__
     assert "1    the command failed" in cli.__doc__
+
+
+def test_the_readme_explain_example_is_the_real_output(capsys):
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```\n\$ (chainrule explain .*?)\n(.*?)```", readme, re.S)
+    assert block, "the README shows an explain command and its output"
+    argv = shlex.split(block.group(1))[1:]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == block.group(2)
