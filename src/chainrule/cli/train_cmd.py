@@ -423,7 +423,7 @@ def _build(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
 def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, run_dir: Path,
            resumed: Any, model: Any, loss: Any, opt: Any, batch_size: int,
            callbacks: list[Any]) -> int:
-    from ..train import Trainer, save_model, write_json
+    from ..train import LambdaCallback, Trainer, save_model, write_json
 
     verbose = 0 if args.quiet else 1
     std_state = data.standardizer.get_state() if data.standardizer else None
@@ -441,11 +441,14 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
                       seed=settings["seed"], metadata=metadata)
     resumed_from = None
     if resumed is not None:
-        trainer.load_checkpoint(run_dir / CHECKPOINT_DIR)
+        _load_checkpoint(trainer, run_dir / CHECKPOINT_DIR)
         resumed_from = trainer.epoch
         _check_epochs_left(args, settings, resumed_from)
-    write_run_config(run_dir, settings, data_info, model.get_config(), std_state,
-                     {"batch_size": batch_size})
+    # written once fit has applied the whole checkpoint (the loader state last), so a
+    # checkpoint that cannot be resumed leaves the config as it was
+    trainer.callbacks.append(LambdaCallback(on_train_begin=lambda logs: write_run_config(
+        run_dir, settings, data_info, model.get_config(), std_state,
+        {"batch_size": batch_size})))
     if not args.quiet:
         print("chainrule train" + (" (resumed)" if resumed else ""))
         print(_describe(settings, data, model, loss, opt, batch_size, run_dir, resumed_from))
@@ -478,6 +481,15 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
     files = ["config.json", "model/", "checkpoint/", "metrics.json", "history.json", *written]
     print(f"\nRun folder {run_dir}: {', '.join(files)}")
     return 0
+
+
+def _load_checkpoint(trainer: Any, path: Path) -> None:
+    """`Trainer.load_checkpoint`, with a damaged training state named as such."""
+    try:
+        trainer.load_checkpoint(path)
+    except (KeyError, IndexError, AttributeError) as exc:
+        raise ValueError(f"{path}: the checkpoint's training state is damaged (bad or missing "
+                         f"entry {clip(exc)}); it cannot be resumed") from None
 
 
 def _check_epochs_left(args: argparse.Namespace, settings: dict[str, Any], done: int) -> None:
