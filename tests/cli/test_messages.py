@@ -173,3 +173,10 @@ def test_the_readme_explain_example_is_the_real_output(capsys):
     argv = shlex.split(block.group(1))[1:]
     assert main(argv) == 0
     assert capsys.readouterr().out == block.group(2)
+
+
+def test_help_documents_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "Exit codes: 0 success, 1 the command failed" in out and "2 the" in out

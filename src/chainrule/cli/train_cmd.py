@@ -383,18 +383,29 @@ def run(args: argparse.Namespace) -> int:
     if resumed is None:
         resolve_defaults(settings, data)
     parts = _build(args, settings, data, run_dir)
-    created = next((p for p in reversed([run_dir, *run_dir.parents]) if not p.exists()), None)
+    created = [p for p in [run_dir, *run_dir.parents] if not p.exists()]
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         with locked(run_dir):
             return _train(args, settings, data, run_dir, resumed, *parts)
     except BaseException as exc:
         checkpoint = run_dir / CHECKPOINT_DIR
-        if created is not None and not checkpoint.exists():  # nothing to keep: no trace
-            shutil.rmtree(created, ignore_errors=True)
+        if created and not checkpoint.exists():  # nothing worth keeping: leave no trace
+            _remove_new_folders(created)
         if isinstance(exc, KeyboardInterrupt):
             return _interrupted(run_dir, checkpoint.exists())
         raise
+
+
+def _remove_new_folders(created: list[Path]) -> None:
+    """Delete the run folder this command made, then each parent it made while empty (another
+    process may have put something there meanwhile)."""
+    shutil.rmtree(created[0], ignore_errors=True)
+    for parent in created[1:]:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
 
 
 def _interrupted(run_dir: Path, resumable: bool) -> int:
