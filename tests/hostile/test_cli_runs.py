@@ -24,6 +24,14 @@ def _std(key, i, value):
     return _config(lambda c: c["preprocessing"]["standardizer"][key].__setitem__(i, value))
 
 
+def _model(change):
+    return lambda ws: ws.edit_json("run/model/config.json", lambda c: change(c["model"]))
+
+
+def _state(change):
+    return lambda ws: ws.edit_json("run/checkpoint/trainer_state.json", change)
+
+
 def _weights(change, rel=W):
     return lambda ws: ws.edit_weights(rel, change)
 
@@ -138,6 +146,19 @@ CASES = {
                           "data.task", 1),
     "data one class": (_evaluate(_config(
         lambda c: c["data"].__setitem__("class_names", ["0"]))), "class_names", 1),
+    "preprocessing not an object": (_evaluate(_config(
+        lambda c: c.__setitem__("preprocessing", [1]))), "'preprocessing'", 1),
+    "model unknown activation": (_evaluate(_model(lambda m: m.__setitem__(
+        "activation", ["bogus"]))), "unknown activation 'bogus'", 1),
+    "model unknown class": (_evaluate(_model(lambda m: m.__setitem__("class", "Bogus"))),
+                            "unknown module class 'Bogus'", 1),
+    "model dropout seven": (_evaluate(_model(lambda m: m.__setitem__("dropout", 7))),
+                            "dropout", 1),
+    "model unknown output": (_evaluate(_model(lambda m: m.__setitem__("output", "bogus"))),
+                             "output", 1),
+    "model weights outside the folder": (_evaluate(lambda ws: ws.edit_json(
+        "run/model/config.json", lambda c: c.__setitem__("weights", "../../data/x.npz"))),
+        "'weights'", 1),
     "model folder config edited": (_evaluate(lambda ws: ws.edit_json(
         "run/model/config.json", lambda c: c["model"].__setitem__("hidden", [10**9]))),
         "GiB", 1),
@@ -238,6 +259,14 @@ CASES = {
     "resume with nan in the checkpoint": (_resume(_fill_checkpoint := _weights(
         lambda a: a.__setitem__(FIRST, np.full_like(a[FIRST], np.nan)),
         "run/checkpoint/model.npz"), "--epochs", "3"), "NaN or infinite", 1),
+    "resume with a text epoch": (_resume(_state(lambda c: c.__setitem__("epoch", "x")),
+                                         "--epochs", "3"), "'epoch'", 1),
+    "resume with damaged callback states": (_resume(_state(lambda c: c.__setitem__(
+        "callbacks", [{"class": "History", "state": {}}])), "--epochs", "3"), "damaged", 1),
+    "resume with a damaged loader state": (_resume(_state(lambda c: c.__setitem__(
+        "loader", {"x": 1})), "--epochs", "3"), "set_state", 1),
+    "resume with damaged optimizer state": (_resume(_state(lambda c: c.__setitem__(
+        "optimizer", {"junk": 1})), "--epochs", "3"), "trainer state", 1),
     "resume with a broken trainer state": (_resume(lambda ws: ws.write(
         "run/checkpoint/trainer_state.json", "{broken"), "--epochs", "3"), "not valid JSON", 1),
     "resume with another architecture": (_resume(lambda ws: ws.edit_json(

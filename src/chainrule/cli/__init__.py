@@ -48,8 +48,12 @@ def build_parser() -> ArgumentParser:
     from .. import __version__
 
     parser = ArgumentParser(
-        prog="chainrule",
-        description="Neural networks from scratch on NumPy: train, evaluate and explain.")
+        prog="chainrule", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Neural networks from scratch on NumPy: train, evaluate and explain.",
+        epilog="Errors are one line 'chainrule: error: ...'. Exit codes: 0 success, 1 the "
+               "command failed\n(data, files, run folders, a failed gradient check), 2 the "
+               "command line is wrong\n(unknown option, bad value or expression), 130 "
+               "interrupted.")
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     parser.add_argument("--traceback", action="store_true",
                         help="on an error, show the full Python traceback")

@@ -160,7 +160,12 @@ def _load_source(settings: dict[str, Any]) -> Dataset | DatasetSplits:
             raise ValueError(f"--data-dir applies to mnist and fashion-mnist, not "
                              f"{info.name!r}")
         kwargs["data_dir"] = settings["data_dir"]
-    return info.loader(**kwargs)
+    try:
+        return info.loader(**kwargs)
+    except ImportError as exc:
+        raise ImportError(f"the {info.name} dataset needs a package that is not installed: "
+                          f"{exc}; or train on a dataset that needs only NumPy, e.g. "
+                          f"'chainrule train --dataset heart'") from None
 
 
 def _flat(ds: Dataset) -> Dataset:

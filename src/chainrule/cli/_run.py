@@ -86,6 +86,8 @@ def read_run(path: str | Path) -> Run:
     for key in ("settings", "data", "model"):
         if not isinstance(config.get(key), dict):
             raise ValueError(f"{config_path}: the run config lacks {key!r}")
+    if not isinstance(config.get("preprocessing", {}), dict):
+        raise ValueError(f"{config_path}: 'preprocessing' must be an object")
     check_settings(config["settings"], str(config_path))
     check_model_size(config["model"], str(config_path))
     _check_data(config["data"], config["model"], str(config_path))

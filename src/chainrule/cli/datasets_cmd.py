@@ -1,8 +1,13 @@
-"""``chainrule datasets``: every dataset ``--dataset`` accepts, one line each."""
+"""``chainrule datasets``: every dataset ``--dataset`` accepts, one line each, with where its
+data comes from and the extra it needs beyond NumPy (and whether that is installed)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from typing import Any
+
+# dataset -> (module it imports, package, the chainrule extra that installs it)
+NEEDS = {"digits": ("sklearn", "scikit-learn", "data")}
 
 
 def register(subparsers: Any) -> None:
@@ -31,14 +36,23 @@ def _availability(name: str, offline: bool, data_dir: str | None) -> str:
     return "found locally"
 
 
+def needs(name: str) -> str:
+    """``"-"``, or the extra a dataset needs and whether it is installed."""
+    if name not in NEEDS:
+        return "-"
+    module, package, extra = NEEDS[name]
+    state = "installed" if importlib.util.find_spec(module) else "missing"
+    return f"chainrule[{extra}] ({package}, {state})"
+
+
 def run(args: argparse.Namespace) -> int:
     from ..data import available_datasets, dataset_info
 
     infos = [dataset_info(name) for name in available_datasets()]
     rows = [(info.name, info.task, _availability(info.name, info.offline, args.data_dir),
-             info.description) for info in infos]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    print(f"{'name':<{widths[0]}}  {'task':<{widths[1]}}  {'data':<{widths[2]}}  description")
-    for name, task, where, desc in rows:
-        print(f"{name:<{widths[0]}}  {task:<{widths[1]}}  {where:<{widths[2]}}  {desc}")
+             needs(info.name), info.description) for info in infos]
+    heads = ("name", "task", "data", "needs")
+    widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(4)]
+    for row in [(*heads, "description"), *rows]:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + f"  {row[4]}")
     return 0

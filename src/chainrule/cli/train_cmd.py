@@ -399,18 +399,29 @@ def run(args: argparse.Namespace) -> int:
     if resumed is None:
         resolve_defaults(settings, data)
     parts = _build(args, settings, data, run_dir)
-    created = next((p for p in reversed([run_dir, *run_dir.parents]) if not p.exists()), None)
+    created = [p for p in [run_dir, *run_dir.parents] if not p.exists()]
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         with locked(run_dir):
             return _train(args, settings, data, run_dir, resumed, *parts)
     except BaseException as exc:
         checkpoint = run_dir / CHECKPOINT_DIR
-        if created is not None and not checkpoint.exists():  # nothing to keep: no trace
-            shutil.rmtree(created, ignore_errors=True)
+        if created and not checkpoint.exists():  # nothing worth keeping: leave no trace
+            _remove_new_folders(created)
         if isinstance(exc, KeyboardInterrupt):
             return _interrupted(run_dir, checkpoint.exists())
         raise
+
+
+def _remove_new_folders(created: list[Path]) -> None:
+    """Delete the run folder this command made, then each parent it made while empty (another
+    process may have put something there meanwhile)."""
+    shutil.rmtree(created[0], ignore_errors=True)
+    for parent in created[1:]:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
 
 
 def _interrupted(run_dir: Path, resumable: bool) -> int:
@@ -439,7 +450,7 @@ def _build(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
 def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, run_dir: Path,
            resumed: Any, model: Any, loss: Any, opt: Any, batch_size: int,
            callbacks: list[Any]) -> int:
-    from ..train import Trainer, save_model, write_json
+    from ..train import LambdaCallback, Trainer, save_model, write_json
 
     verbose = 0 if args.quiet else 1
     std_state = data.standardizer.get_state() if data.standardizer else None
@@ -455,11 +466,14 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
                       seed=settings["seed"], metadata=metadata)
     resumed_from = None
     if resumed is not None:
-        trainer.load_checkpoint(run_dir / CHECKPOINT_DIR)
+        _load_checkpoint(trainer, run_dir / CHECKPOINT_DIR)
         resumed_from = trainer.epoch
         _check_epochs_left(args, settings, resumed_from)
-    write_run_config(run_dir, settings, data_info, model.get_config(), std_state,
-                     {"batch_size": batch_size})
+    # written once fit has applied the whole checkpoint (the loader state last), so a
+    # checkpoint that cannot be resumed leaves the config as it was
+    trainer.callbacks.append(LambdaCallback(on_train_begin=lambda logs: write_run_config(
+        run_dir, settings, data_info, model.get_config(), std_state,
+        {"batch_size": batch_size})))
     if not args.quiet:
         print("chainrule train" + (" (resumed)" if resumed else ""))
         print(_describe(settings, data, model, loss, opt, batch_size, run_dir, resumed_from))
@@ -524,6 +538,15 @@ def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> 
     return {"history": history.history, "test": test, "epochs": trainer.epoch,
             "seconds": seconds, "stopped_early": trainer.stopped_early, "model": model,
             "metadata": model_metadata(data)}
+
+
+def _load_checkpoint(trainer: Any, path: Path) -> None:
+    """`Trainer.load_checkpoint`, with a damaged training state named as such."""
+    try:
+        trainer.load_checkpoint(path)
+    except (KeyError, IndexError, AttributeError) as exc:
+        raise ValueError(f"{path}: the checkpoint's training state is damaged (bad or missing "
+                         f"entry {clip(exc)}); it cannot be resumed") from None
 
 
 def _check_epochs_left(args: argparse.Namespace, settings: dict[str, Any], done: int) -> None:

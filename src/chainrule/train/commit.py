@@ -40,6 +40,7 @@ PathLike = str | os.PathLike
 
 
 def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is put straight back)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -68,7 +69,8 @@ def atomic_write_bytes(path: PathLike, data: bytes | Callable[[io.BufferedWriter
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_umask()) if hasattr(os, "fchmod") else None
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600; give what open() would give
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             if callable(data):
                 data(f)
