@@ -2,19 +2,20 @@
 softmax cross-entropy, plain SGD, batch 128.
 
 chainrule (``nn.MLP`` + ``nn.CrossEntropyLoss`` + ``optim.SGD``), both as ``fit`` runs it
-(`TrainStep`) and as a hand-written eager loop (graph + ``backward()``), against a hand-written NumPy forward/backward/update loop of the same network with the same
-initial weights and batches, run in the same process; PyTorch eager and scikit-learn's
-MLPClassifier are timed too when installed.
+(`TrainStep`, compiled) and as the eager loop a user writes (graph + ``backward()``),
+against a hand-written NumPy forward/backward/update loop of the same network with the
+same initial weights and batches, run in the same process; PyTorch (eager and
+``torch.compile``) and scikit-learn's MLPClassifier are timed too when installed.
+"chainrule, numpy update" is the compiled step with the BLAS axpy update switched off
+(plain ``p -= lr * g``): the figure that decides whether that trick stays.
 
-Target: chainrule <= 1.10 x the NumPy loop, and faster than PyTorch eager.
+Targets: the compiled step (``fit``'s) <= 0.90 x the NumPy loop, the eager loop <= 1.10 x,
+and the compiled step faster than PyTorch eager.
 Profile notes: the matrix products are ~75% of the NumPy loop, its SGD update ~15% (two
 passes over 235k floats), the rest the elementwise ops. chainrule runs the same products,
-but plain SGD updates large arrays with one BLAS axpy pass (optim/_blas.py: ~14 us
-against ~65 us for the 784x256 weight), and nn.Linear stores its weight column-major,
-which makes the forward x Wᵀ OpenBLAS's NN product and the weight gradient (Xᵀ G)ᵀ, ~20%
-faster than Gᵀ X for the 784-256 layer (198 vs 239 us). That pays for the loss value
-(which the NumPy loop never computes) and the labels' validation. PyTorch's own products
-are faster still (187 us), but its step costs more around them.
+but plain SGD updates large arrays with one BLAS axpy pass (optim/_blas.py), and
+nn.Linear stores a large weight column-major, which makes the forward x Wᵀ OpenBLAS's NN
+product and the weight gradient (Xᵀ G)ᵀ, ~20% faster than Gᵀ X for the 784-256 layer.
 """
 from __future__ import annotations
 
@@ -82,7 +83,10 @@ def _chainrule_model(params: list[np.ndarray]):
     return model
 
 
-def torch_epoch_fn(X: np.ndarray, y: np.ndarray, params: list[np.ndarray]):
+def torch_epoch_fn(X: np.ndarray, y: np.ndarray, params: list[np.ndarray],
+                   compiled: bool = False):
+    """PyTorch's eager epoch, or with its step under ``torch.compile`` (None when PyTorch
+    is not installed, or cannot compile on this machine)."""
     try:
         import torch
     except ImportError:
@@ -100,12 +104,22 @@ def torch_epoch_fn(X: np.ndarray, y: np.ndarray, params: list[np.ndarray]):
                 p.copy_(torch.from_numpy(v))
         opt = torch.optim.SGD(model.parameters(), lr=LR)
         loss_fn = torch.nn.CrossEntropyLoss()
-        for i in range(0, len(Xt), BATCH):
-            loss = loss_fn(model(Xt[i:i + BATCH]), yt[i:i + BATCH])
+
+        def step(xb, yb) -> None:
+            loss = loss_fn(model(xb), yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
 
+        fn = torch.compile(step) if compiled else step
+        for i in range(0, len(Xt), BATCH):
+            fn(Xt[i:i + BATCH], yt[i:i + BATCH])
+
+    if compiled:
+        try:
+            torch_epoch_fn(X[:2 * BATCH], y[:2 * BATCH], params, compiled=True)()
+        except Exception:  # no C compiler, an unsupported platform: no column
+            return None
     return run
 
 
@@ -152,8 +166,23 @@ def _prepared(make: Callable[[], Callable[[], object]]) -> Callable[[], object]:
     return run
 
 
+def _without_axpy(epoch: Callable[[], None]) -> Callable[[], None]:
+    """``epoch`` with optim._blas's axpy switched off (every update ``p -= lr * g``)."""
+    from chainrule.optim import _blas
+
+    def run() -> None:
+        saved = _blas._funcs
+        _blas._funcs = {}
+        try:
+            epoch()
+        finally:
+            _blas._funcs = saved
+
+    return run
+
+
 def _chainrule_runner(X: np.ndarray, y: np.ndarray, params: list[np.ndarray] | None = None,
-                      compiled: bool = True):
+                      compiled: bool = True, axpy: bool = True):
     """One epoch as ``fit`` runs it (`TrainStep`, compiled), or as the hand-written eager
     loop."""
     from chainrule import nn, optim
@@ -170,6 +199,8 @@ def _chainrule_runner(X: np.ndarray, y: np.ndarray, params: list[np.ndarray] | N
         def epoch() -> None:
             for i in range(0, len(X), BATCH):
                 step(X[i:i + BATCH], y[i:i + BATCH])
+        if not axpy:
+            return _without_axpy(epoch), model
     else:
         def epoch() -> None:
             for i in range(0, len(X), BATCH):
@@ -187,10 +218,12 @@ def run(quick: bool = False) -> dict[str, float]:
         "numpy": _prepared(lambda: (lambda w=initial_weights(): numpy_epoch(X, y, w))),
         "chainrule": _prepared(lambda: _chainrule_runner(X, y)[0]),
         "chainrule eager": _prepared(lambda: _chainrule_runner(X, y, compiled=False)[0]),
+        "chainrule, numpy update": _prepared(lambda: _chainrule_runner(X, y, axpy=False)[0]),
     }
-    torch_fn = torch_epoch_fn(X, y, initial_weights())
-    if torch_fn is not None:
-        fns["pytorch"] = torch_fn
+    for name, compiled in (("pytorch", False), ("torch.compile", True)):
+        torch_fn = torch_epoch_fn(X, y, initial_weights(), compiled)
+        if torch_fn is not None:
+            fns[name] = torch_fn
     # PyTorch runs in the same rounds, so that a slow spell of a shared machine cannot
     # decide "faster than PyTorch"; its worker threads keep spinning for a while after a
     # parallel region, so every timed run starts after a pause that lets them go idle.

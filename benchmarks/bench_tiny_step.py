@@ -1,23 +1,18 @@
-"""One training step of a playground-size network: 2-8-8-1, tanh, sigmoid output with
-binary cross-entropy on logits, SGD, batch 16.
+"""One training step of a playground-size network: 2-8-8-1, tanh, linear output with the
+mean squared error, SGD, batch 16.
 
 At this size every framework is pure overhead; the NumPy baseline is the floor. Compared,
-in one process: a hand-written NumPy step; chainrule (nn.MLP + BCEWithLogitsLoss +
-optim.SGD) as ``fit`` runs it (`TrainStep`, fused) and as a hand-written eager loop
-(graph + ``backward()``); PyTorch eager and scikit-learn's ``partial_fit`` when installed;
-and a micrograd-style scalar engine (written below: one Python object per number), which
-is what teaching engines cost.
+in one process: a hand-written NumPy step; chainrule (nn.MLP + nn.MSELoss + optim.SGD) as
+``fit`` runs it (`TrainStep`: the step compiled with ``chainrule.compile``, replayed) and
+as the eager loop a user writes (graph + ``backward()`` + ``step()``); PyTorch eager and
+``torch.compile`` and scikit-learn's ``partial_fit`` when installed; and a micrograd-style
+scalar engine (written below: one Python object per number), which is what teaching
+engines cost.
 
-Target: chainrule (fit's step) <= 2 x the NumPy step.
-Profile notes: the fused step makes ~47 NumPy calls against the NumPy step's ~33 (the
-extra ones validate the targets and compute the loss value, which the NumPy step skips).
-A flat, hand-inlined function making exactly the fused step's NumPy calls and checks takes
-30.6 us (1.2 x NumPy); the library step took 18.5 us more (Python between the calls), now
-~16 us, after: no Python-scalar operands in hot NumPy calls (~0.2 us each; 0-d arrays of
-the operand's dtype instead), a leaner dense_stack backward, the losses' value and
-first-order gradient in one call, and fewer Tensor wrappers. What remains, putting one
-library part at a time into the flat function (us): loss validation and dispatch ~3.7,
-optimiser step ~3.3, backward ~2.3, zero_grad + input check ~2.1, forward ~0.9.
+Targets: compiled <= 1.2 x the NumPy step, eager <= 2.5 x.
+The NumPy step computes no loss value and validates nothing; the compiled step does both,
+stores every gradient in ``.grad`` and checks its guards (see benchmarks/RESULTS.md for
+where the remaining microseconds go).
 """
 from __future__ import annotations
 
@@ -34,7 +29,7 @@ SIZES = ((8, 2), (8, 8), (1, 8))
 def make_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((BATCH, 2)).astype(np.float32)
-    return X, (X[:, 0] * X[:, 1] > 0).astype(np.float32)
+    return X, (X[:, :1] * X[:, 1:]).astype(np.float32)  # (16, 1) regression targets
 
 
 def initial_weights(seed: int = 1) -> list[np.ndarray]:
@@ -53,8 +48,8 @@ def numpy_step_fn(X: np.ndarray, y: np.ndarray):
     def step() -> None:
         z1 = np.tanh(X @ W1.T + b1)
         z2 = np.tanh(z1 @ W2.T + b2)
-        a3 = (z2 @ W3.T + b3)[:, 0]
-        d3 = ((1 / (1 + np.exp(-a3)) - y) / n)[:, None]
+        a3 = z2 @ W3.T + b3
+        d3 = (a3 - y) * (2 / n)
         d2 = (d3 @ W3) * (1 - z2 * z2)
         d1 = (d2 @ W2) * (1 - z1 * z1)
         grads = (d1.T @ X, d1.sum(0), d2.T @ z1, d2.sum(0), d3.T @ z2, d3.sum(0))
@@ -67,15 +62,15 @@ def numpy_step_fn(X: np.ndarray, y: np.ndarray):
 def _chainrule_setup():
     from chainrule import nn, optim
 
-    model = nn.MLP(2, [8, 8], 1, activation="tanh", output="sigmoid", seed=0)
+    model = nn.MLP(2, [8, 8], 1, activation="tanh", output="linear", seed=0)
     names = [name for name, _ in model.named_parameters()]
     model.load_state_dict(dict(zip(names, initial_weights())))
-    return model, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=LR)
+    return model, nn.MSELoss(), optim.SGD(model.parameters(), lr=LR)
 
 
 def chainrule_step_fn(X: np.ndarray, y: np.ndarray):
-    """The step ``fit`` runs: `chainrule.train.TrainStep` (fused MLP and loss; it also
-    returns the loss value, which the NumPy step does not compute)."""
+    """The step ``fit`` runs: `chainrule.train.TrainStep`, compiled (it also returns the
+    loss value, which the NumPy step does not compute)."""
     from chainrule.train import TrainStep
 
     step = TrainStep(*_chainrule_setup())
@@ -95,7 +90,9 @@ def chainrule_eager_fn(X: np.ndarray, y: np.ndarray):
     return step
 
 
-def torch_step_fn(X: np.ndarray, y: np.ndarray):
+def torch_step_fn(X: np.ndarray, y: np.ndarray, compiled: bool = False):
+    """PyTorch's eager step, or the same step under ``torch.compile`` (None when PyTorch is
+    not installed or cannot compile here)."""
     try:
         import torch
     except ImportError:
@@ -107,29 +104,37 @@ def torch_step_fn(X: np.ndarray, y: np.ndarray):
         for p, v in zip(model.parameters(), initial_weights()):
             p.copy_(torch.from_numpy(v))
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    loss_fn = torch.nn.MSELoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
 
     def step() -> None:
-        loss = loss_fn(model(Xt)[:, 0], yt)
+        loss = loss_fn(model(Xt), yt)
         opt.zero_grad()
         loss.backward()
         opt.step()
 
-    return step
+    if not compiled:
+        return step
+    try:
+        fn = torch.compile(step)
+        for _ in range(3):
+            fn()
+    except Exception:  # no C compiler, an unsupported platform: no column
+        return None
+    return fn
 
 
 def sklearn_step_fn(X: np.ndarray, y: np.ndarray):
     try:
-        from sklearn.neural_network import MLPClassifier
+        from sklearn.neural_network import MLPRegressor
     except ImportError:
         return None
-    clf = MLPClassifier(hidden_layer_sizes=(8, 8), activation="tanh", solver="sgd",
-                        learning_rate_init=LR, momentum=0.0, alpha=0.0, batch_size=BATCH,
-                        random_state=0)
-    labels = y.astype(int)
-    clf.partial_fit(X, labels, classes=[0, 1])
-    return lambda: clf.partial_fit(X, labels)
+    reg = MLPRegressor(hidden_layer_sizes=(8, 8), activation="tanh", solver="sgd",
+                       learning_rate_init=LR, momentum=0.0, alpha=0.0, batch_size=BATCH,
+                       random_state=0)
+    target = y[:, 0]
+    reg.partial_fit(X, target)
+    return lambda: reg.partial_fit(X, target)
 
 
 class Value:
@@ -166,16 +171,6 @@ class Value:
 
         def back():
             self.grad += (1 - t * t) * out.grad
-        out._back = back
-        return out
-
-    def bce_logit(self, target: float):
-        z = self.data
-        loss = max(z, 0) - z * target + math.log1p(math.exp(-abs(z)))
-        out = Value(loss, (self,))
-
-        def back():
-            self.grad += (1 / (1 + math.exp(-z)) - target) * out.grad
         out._back = back
         return out
 
@@ -216,7 +211,8 @@ def scalar_step_fn(X: np.ndarray, y: np.ndarray):
         for x, t in zip(rows, targets):
             h = layer(x, weights[0], weights[1], True)
             h = layer(h, weights[2], weights[3], True)
-            total = total + layer(h, weights[4], weights[5], False)[0].bce_logit(t)
+            r = layer(h, weights[4], weights[5], False)[0] + (-t[0])
+            total = total + r * r
         loss = total * (1.0 / len(rows))
         for p in params:
             p.grad = 0.0
@@ -236,8 +232,9 @@ def run(quick: bool = False) -> dict[str, float]:
     # machine hits both sides alike and the best round of each survives
     times = interleaved(fns, repeat=5 if quick else 15, number=number)
     others = {}
-    for name, maker in (("pytorch", torch_step_fn), ("sklearn", sklearn_step_fn)):
-        fn = maker(X, y)
+    for name, fn in (("pytorch", torch_step_fn(X, y)),
+                     ("torch.compile", torch_step_fn(X, y, compiled=True)),
+                     ("sklearn", sklearn_step_fn(X, y))):
         if fn is not None:
             others[name] = fn
     times.update(interleaved(others, repeat=3 if quick else 5, number=number))

@@ -5,11 +5,13 @@
 
 Prints each workload's chainrule figure, the baselines measured in the same run and the
 ratios; exits 1 when a target is missed. "chainrule" is the step ``fit`` runs
-(`chainrule.train.TrainStep`); "chainrule eager" is the hand-written loop (graph +
-``backward()``), printed alongside. Targets:
-  MNIST-shaped epoch   chainrule <= 1.10 x hand-written NumPy; faster than PyTorch eager
-  playground step      chainrule <= 2 x hand-written NumPy
-  recording overhead   <= 3 us per elementwise primitive
+(`chainrule.train.TrainStep`: the step traced once by ``chainrule.compile`` and replayed);
+"chainrule eager" is the loop a user writes (graph + ``backward()`` + ``step()``). PyTorch
+eager and ``torch.compile`` are further columns when installed. Targets:
+  MNIST-shaped epoch   compiled <= 0.90 x hand-written NumPy, eager <= 1.10 x;
+                       compiled faster than PyTorch eager
+  playground step      compiled <= 1.2 x hand-written NumPy, eager <= 2.5 x
+  recording overhead   <= 1.5 us per elementwise primitive
   memory               peak RSS <= 1.3 x NumPy loop; no growth over 50 epochs; graph freed
   scaling              per-node time flat (<= 2 x) from N = 10^3 to 10^6, both modes
   DataLoader epoch     <= 5 ms beyond hand-written row gathers
@@ -63,28 +65,33 @@ def main(argv: list[str] | None = None) -> int:
     if "mnist" in only:
         rep.line("\nMNIST-shaped epoch (60000x784, 784-256-128-10 ReLU, SGD, batch 128)")
         t = bench_mnist_epoch.run(args.quick)
-        for name in ("numpy", "chainrule", "chainrule eager", "pytorch", "sklearn"):
+        for name in ("numpy", "chainrule", "chainrule eager", "chainrule, numpy update",
+                     "pytorch", "torch.compile", "sklearn"):
             if name in t:
-                rep.line(f"  {name:<15} {t[name]:7.3f} s/epoch   ratio to numpy "
+                rep.line(f"  {name:<23} {t[name]:7.3f} s/epoch   ratio to numpy "
                          f"{t[name] / t['numpy']:.2f}")
         rep.line(f"  same arithmetic: max |weight difference| after 20 steps "
                  f"{t['max_weight_diff']:.2e}")
         ratio = t["chainrule"] / t["numpy"]
-        rep.check("mnist <= 1.10 x numpy", ratio <= 1.10, f"{ratio:.3f}")
+        rep.check("mnist compiled <= 0.90 x numpy", ratio <= 0.90, f"{ratio:.3f}")
+        ratio = t["chainrule eager"] / t["numpy"]
+        rep.check("mnist eager <= 1.10 x numpy", ratio <= 1.10, f"{ratio:.3f}")
         if "pytorch" in t:
             rep.check("mnist faster than pytorch", t["chainrule"] < t["pytorch"],
                       f"{t['chainrule']:.3f} s vs {t['pytorch']:.3f} s")
 
     if "tiny" in only:
-        rep.line("\nPlayground step (2-8-8-1 tanh, BCE on logits, SGD, batch 16)")
+        rep.line("\nPlayground step (2-8-8-1 tanh, MSE, SGD, batch 16)")
         t = bench_tiny_step.run(args.quick)
-        for name in ("numpy", "chainrule", "chainrule eager", "pytorch", "sklearn",
-                     "scalar engine"):
+        for name in ("numpy", "chainrule", "chainrule eager", "pytorch", "torch.compile",
+                     "sklearn", "scalar engine"):
             if name in t:
-                rep.line(f"  {name:<15} {t[name] * 1e6:9.1f} us/step   ratio to numpy "
+                rep.line(f"  {name:<23} {t[name] * 1e6:9.1f} us/step   ratio to numpy "
                          f"{t[name] / t['numpy']:.2f}")
         ratio = t["chainrule"] / t["numpy"]
-        rep.check("playground step <= 2 x numpy", ratio <= 2.0, f"{ratio:.2f}")
+        rep.check("playground compiled <= 1.2 x numpy", ratio <= 1.2, f"{ratio:.2f}")
+        ratio = t["chainrule eager"] / t["numpy"]
+        rep.check("playground eager <= 2.5 x numpy", ratio <= 2.5, f"{ratio:.2f}")
 
     if "overhead" in only:
         rep.line("\nRecording overhead per elementwise primitive (10 floats, grad recorded)")
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, us in t.items():
             rep.line(f"  {name:<10} +{us:.2f} us")
         worst = max(t.values())
-        rep.check("overhead <= 3 us", worst <= 3.0, f"worst {worst:.2f} us")
+        rep.check("overhead <= 1.5 us", worst <= 1.5, f"worst {worst:.2f} us")
 
     if "memory" in only:
         rep.line("\nMemory")

@@ -128,3 +128,35 @@ def test_the_key_function_traces_again_when_it_changes():
         mode["scale"] = scale
         assert np.array_equal(f(np.ones(2)), [scale, scale])
     assert _programs(f) == ["Program", "Program"]
+
+
+def test_assigning_grad_inside_a_compiled_function_is_replayed():
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        w.grad = None  # without the reset a replay would accumulate
+        (w * Tensor(x)).sum().backward()
+        return w.grad.data
+
+    f = cr.compile(step)
+    for i in range(4):
+        assert np.array_equal(f(np.full(3, float(i))), np.full(3, float(i)))
+    assert f.fallback is None
+
+
+def test_one_array_passed_twice_runs_eagerly():
+    f = cr.compile(lambda a, b: (Tensor(a) - Tensor(b)).data)
+    x = np.ones(2)
+    for _ in range(3):
+        assert np.array_equal(f(x, x), [0.0, 0.0])
+    assert "same array" in f.fallback
+    assert np.array_equal(f(x, np.zeros(2)), [1.0, 1.0])
+
+
+def test_the_replayed_program_reads_as_python():
+    f = cr.compile(loss_and_grad)
+    for _ in range(3):
+        f(rng.standard_normal((2, 3)))
+    source = next(iter(f.programs.values())).source
+    assert source.startswith("def replay(s0):")
+    assert "# tanh" in source and "# store_leaf_grads" in source and "return STALE" in source

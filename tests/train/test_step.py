@@ -378,3 +378,25 @@ def test_bad_binary_targets_in_a_replayed_batch_raise():
     with pytest.raises(ValueError, match=r"must be probabilities in \[0, 1\]"):
         step(x, y * 3)
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_an_optimiser_overriding_step_and_zero_grad_runs_them_eagerly():
+    """A custom optimiser whose step() and zero_grad() are plain Python on .data (not
+    replayed) still updates and clears on every call of a compiled step."""
+    class Plain(optim.SGD):
+        def zero_grad(self, set_to_none=True):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        def step(self, closure=None):
+            for p in self.param_groups[0]["params"]:
+                p.data -= 0.1 * p.grad.data
+
+    (m1, l1, _), (m2, l2, _) = _pair(lambda: _model("relu", dropout=0.0),
+                                     nn.CrossEntropyLoss)
+    o1, o2 = Plain(m1.parameters(), lr=0.1), Plain(m2.parameters(), lr=0.1)
+    step = TrainStep(m1, l1, o1)
+    for i in range(5):
+        x, y = BATCHES[i % 3]
+        assert step(x, y)[1] == _graph_step(m2, l2, o2, x, y)[1]
+    assert _same(m1, m2)

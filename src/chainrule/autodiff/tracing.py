@@ -11,9 +11,9 @@ draws, checks of values, storing ``.grad``, an optimiser's update). One record i
 
     (function, input slots, params, output slots)
 
-and a replay runs the list in a loop over one list of slots: no Tensor, no graph walk,
-the same functions in the same order on the same arrays, so its numbers are bit for bit
-those of the eager call.
+and a replay is one Python function generated from the list (``Program.source``): the
+same functions called in the same order on the same arrays, with no Tensor and no graph
+walk, so its numbers are bit for bit those of the eager call.
 
 Anything else ``fn`` computes is frozen at tracing: an array the tracer did not see made
 becomes a constant, Python branches are taken as at tracing. Three checks keep that safe:
@@ -25,7 +25,7 @@ becomes a constant, Python branches are taken as at tracing. Three checks keep t
   with equal constants; if they differ (a value computed outside the engine, or a branch
   on data), the function runs eagerly from then on and ``fallback`` says why;
 - what the tracer cannot follow (``create_graph``, forward mode, an input that requires
-  grad) also makes the call run eagerly.
+  grad, one array passed as two arguments) also makes the call run eagerly.
 """
 from __future__ import annotations
 
@@ -276,6 +276,8 @@ class Compiled:
                 except TypeError:
                     return None
                 parts.append(("v", type(a), a))
+        if len(inputs) > 1 and len({id(a) for a in inputs}) < len(inputs):
+            return None  # one array in two slots: a replay could not tell them apart
         return tuple(parts), inputs
 
     def __call__(self, *args: Any) -> Any:
@@ -283,7 +285,8 @@ class Compiled:
             return self.fn(*args)  # inside another trace or forward mode: run inline
         found = self._call_key(args)
         if found is None:
-            self.fallback = "an argument is a Tensor that requires grad, or is unhashable"
+            self.fallback = ("an argument is a Tensor that requires grad, is unhashable, or is "
+                             "the same array as another argument")
             return self.fn(*args)
         key, inputs = found
         entry = self.programs.get(key)

@@ -3,8 +3,8 @@
 NumPy has no fused multiply-add ufunc, so ``p -= lr * g`` is two passes over memory (the
 product into a temporary, then the subtraction). BLAS ``axpy`` is one pass, spread over
 the BLAS's own threads (the ones NumPy's matrix products already use: no second thread
-pool). For the 784×256 weight of an MNIST MLP it takes ~14 µs against ~65 µs; a plain-SGD
-MNIST-shaped epoch took 0.458 s with it and 0.532 s without (benchmarks/RESULTS.md).
+pool). It pays on large arrays only (`MIN_SIZE`); the MNIST-shaped epoch with and without
+it is in benchmarks/RESULTS.md ("chainrule, numpy update").
 
 The library is the OpenBLAS bundled in NumPy's wheels (``scipy_openblas``, 64-bit
 integers), found next to the ``numpy`` package and checked on a small product at first

@@ -36,11 +36,19 @@ class TrainStep:
 
     def __init__(self, model: Any, loss: Callable[[Any, Any], Any], optimizer: Any,
                  clip_grad_norm: float | None = None) -> None:
+        from ..optim import Optimizer
+
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.clip_grad_norm = clip_grad_norm
         self._params = list(model.parameters())
         modules = getattr(model, "modules", None)
         self._modules = list(modules()) if callable(modules) else []
+        # an optimiser's zero_grad and step are replayed when they are the library's own
+        # (marked `replayed`); one that overrides them runs them eagerly around the replay
+        kind = type(optimizer)
+        self._replay_zero = isinstance(optimizer, Optimizer) and \
+            kind.zero_grad is Optimizer.zero_grad
+        self._replay_update = isinstance(optimizer, Optimizer) and kind.step is Optimizer.step
         self.compiled = compile(self._step, key=self._key)
         self.compiled_gradients = compile(self._gradients, key=self._key)
 
@@ -49,17 +57,26 @@ class TrainStep:
         return (self.clip_grad_norm, *[m.training for m in self._modules])
 
     def __call__(self, x: Any, y: Any) -> tuple[np.ndarray, float]:
+        if not self._replay_update:
+            logits, value = self.gradients(x, y)
+            self.optimizer.step()
+            return logits, value
+        if not self._replay_zero:
+            self.optimizer.zero_grad()
         logits, value = self.compiled(x, y)
         return logits, _scalar(value)
 
     def gradients(self, x: Any, y: Any) -> tuple[np.ndarray, float]:
         """Zero the gradients, then fill ``.grad`` with d loss / d parameter (clipped when
         ``clip_grad_norm`` is set); return the logits (an array) and the loss value."""
+        if not self._replay_zero:
+            self.optimizer.zero_grad()
         logits, value = self.compiled_gradients(x, y)
         return logits, _scalar(value)
 
     def _gradients(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        self.optimizer.zero_grad()
+        if self._replay_zero:
+            self.optimizer.zero_grad()
         out = self.model(x)
         loss_t = self.loss(out, y)
         _scalar(loss_t.data)

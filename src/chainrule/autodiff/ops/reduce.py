@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -143,7 +144,7 @@ def _axis_param(axis: Any) -> Any:
 def _count(shape: tuple[int, ...], axis: Any, ddof: int = 0) -> int:
     """How many entries a reduction over ``axis`` averages (at least 1)."""
     n = -ddof
-    n += int(np.prod([shape[a] for a in normalize_axis(axis, len(shape))], dtype=np.int64))
+    n += math.prod(shape[a] for a in normalize_axis(axis, len(shape)))
     return n if n > 0 else 1
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from ...autodiff import (Tensor, abs as _abs, as_tensor, log, log_softmax, maximum, minimum,
                          replayed, reshape, sigmoid_binary_cross_entropy,
                          softmax_cross_entropy, where)
+from ...extend import wrap_array
 
 REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = -100.0
@@ -73,9 +74,9 @@ def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor
         data = pred.data
         if target.dtype is data.dtype:
             if target.shape == data.shape:
-                return Tensor(target)
+                return wrap_array(target)
             if _squeezable(target.shape, data.shape):
-                return Tensor(_as_data(target, data.dtype, data.shape))
+                return wrap_array(_as_data(target, data.dtype, data.shape))
     if isinstance(target, Tensor):
         if target.dtype.kind not in "fiub":
             raise TypeError(f"{name}: expected numeric targets, got dtype {target.dtype}")
@@ -92,7 +93,7 @@ def _target(target: Any, pred: Tensor, name: str, what: str = "input") -> Tensor
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"{name}: expected numeric targets, got dtype {arr.dtype}")
         shape = pred.shape if _squeezable(arr.shape, pred.shape) else arr.shape
-        t = Tensor(_as_data(arr, pred.dtype, shape))
+        t = wrap_array(_as_data(arr, pred.dtype, shape))
     if t.shape != pred.shape:
         if not _squeezable(t.shape, pred.shape):
             raise ValueError(f"{name}: target of shape {t.shape} does not match {what} of "
