@@ -58,19 +58,17 @@ def _precheck(config: SweepConfig) -> None:
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def _signals_to(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Route Ctrl-C and SIGTERM to ``handler`` while the block runs (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _announcement(folder: Path, config: SweepConfig, driver: Driver, executor: Any,
@@ -107,7 +105,7 @@ def run_sweep(folder: str | Path, config: SweepConfig, *, workers: int | None = 
     executor = make_executor(workers, scheduler, dask_local, config.prune)
     study = driver = None
     try:
-        with store.driver_lock(folder), _sigterm_as_interrupt():
+        with store.driver_lock(folder):
             resumed = store.check_folder(folder, config)
             if not resumed:
                 store.create_store(folder, config)
@@ -121,7 +119,8 @@ def run_sweep(folder: str | Path, config: SweepConfig, *, workers: int | None = 
             driver.progress.total = driver.total
             if announce is not None:
                 announce(_announcement(folder, config, driver, executor, resumed, rerun))
-            driver.run()
+            with _signals_to(driver.request_stop):
+                driver.run()
     finally:
         executor.close()
         if study is not None:

@@ -109,6 +109,7 @@ class Driver:
         rows = trial_rows(study)
         self.n_trials = len(rows)
         self.asking: Any = None  # a trial asked for but not yet running
+        self.stop_requested = False
         for row in rows:
             if row.skipped or not row.has_params(config.space.params):
                 continue
@@ -300,9 +301,18 @@ class Driver:
         self.progress.update(min(c["done"], self.total), c["running"], c["failed"],
                              c["pruned"], self.best, final=final)
 
+    def request_stop(self, signum: int, frame: Any) -> None:
+        """Signal handler (Ctrl-C, SIGTERM): stop at the next safe point, so that no write
+        to the store is cut in the middle; a second signal stops at once."""
+        if self.stop_requested:
+            raise KeyboardInterrupt
+        self.stop_requested = True
+
     def run(self) -> None:
+        """Run the remaining units; KeyboardInterrupt after `request_stop`, with the
+        running trials marked interrupted."""
         try:
-            while True:
+            while not self.stop_requested:
                 exhausted = self._fill()
                 if exhausted and not self.running:
                     break
@@ -311,6 +321,8 @@ class Driver:
                 self._collect()
                 self.executor.wait([r.handle for r in self.running.values()],
                                    POLL_PRUNING if self.config.prune else POLL)
+            if self.stop_requested:
+                raise KeyboardInterrupt
         except BaseException:
             self.abandon()
             raise
