@@ -72,6 +72,7 @@ export function wireControls(app) {
   wireBackprop(app);
   wireWeightEditor(app);
   wireTeacher(app);
+  $("help-btn").addEventListener("click", () => $("help-dialog").showModal());
   wireKeys(app);
 }
 
@@ -209,6 +210,7 @@ function wireKeys(app) {
     else if (e.key === "ArrowRight") { app.clearTrace(); app.step(); }
     else if (e.key === "r" || e.key === "R" && !e.shiftKey) { app.clearTrace(); app.reset(); }
     else if (e.key === "T" && e.shiftKey) app.openTeacher();
+    else if (e.key === "?") $("help-dialog").showModal();
   });
 }
 

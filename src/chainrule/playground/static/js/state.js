@@ -46,7 +46,8 @@ export const HIDEABLE = {
   regularization: "Regularisation", reg_rate: "Regularisation rate", problem: "Problem type",
   n_classes: "Number of classes", loss: "Loss", show_test: "Show test data",
   discretize: "Discretise output", edit_weights: "Editing weights", backprop: "Backprop view",
-  gradients: "Gradient-norm view", export: "Export", speed: "Training speed", teacher: "Teacher button",
+  gradients: "Gradient-norm view", export: "Export", speed: "Training speed", help: "Help button",
+  teacher: "Teacher button",
 };
 
 /** The set-up fields, in PROTOCOL.md's names (the URL uses the same names). */
