@@ -38,7 +38,7 @@ class Playground {
     this.trace = null;          // backprop trace shown, or null
     this.traceIndex = null;
     this.rate = { epoch: 0, time: 0, value: null };
-    this.drawStats = { frames: 0, ms: 0, maxMs: 0 };   // frames drawn and time spent (benchmarks)
+    this.drawStats = { frames: 0, ms: 0 };   // frames drawn and JavaScript time spent (benchmarks)
     this.busy = Promise.resolve();
     this.options = null;
     if (problems.length) this.banner(`Parts of the link were not understood and use defaults: ${problems.join("; ")}.`, "warn");
@@ -141,7 +141,7 @@ class Playground {
     this.draw(f);
     const ms = performance.now() - t0;
     const st = this.drawStats;
-    st.frames += 1; st.ms += ms; st.maxMs = Math.max(st.maxMs, ms);
+    st.frames += 1; st.ms += ms;
   }
 
   measureRate(frame) {
