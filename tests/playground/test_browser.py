@@ -279,7 +279,7 @@ def test_backprop_view_shows_explain_network_numbers(server: str, page: Any) -> 
 ROUND_TRIP = ("#dataset=spiral&noise=20&train_ratio=70&batch_size=20&seed=7"
               "&features=x1,x2,x1sq,sinx1&hidden=6,3,2&activations=relu,tanh,gelu&lr=0.1"
               "&optimizer=adam&regularization=l2&reg_rate=0.001&problem=multiclass"
-              "&n_classes=4&loss=ce&show_test=1&discretize=1&hide=upload,teacher")
+              "&n_classes=4&loss=ce&show_test=1&discretize=1&speed=10&hide=upload,teacher")
 
 
 def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None:
@@ -298,6 +298,7 @@ def test_url_round_trips_the_state(server: str, page: Any, browser: Any) -> None
     assert page.input_value("#lr") == "0.1" and page.input_value("#optimizer") == "adam"
     assert page.input_value("#problem") == "multiclass" and page.input_value("#classes") == "4"
     assert page.is_checked("#showTest") and page.is_checked("#discretize")
+    assert page.input_value("#speed") == "10"
     assert page.locator(".node.output-node").count() == 4
     assert page.locator("#confusion tr").count() == 1 + 4          # a 4 x 4 confusion matrix
     assert page.locator("#colour-legend .class-key").count() == 4

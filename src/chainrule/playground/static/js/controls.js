@@ -64,11 +64,15 @@ export function wireControls(app) {
   on("step", "click", () => { app.clearTrace(); app.step(); });
   on("reset", "click", () => { app.clearTrace(); app.reset(); });
   on("upload", "change", (e) => uploadCsv(app, e.target));
-  on("speed", "change", (e) => app.session.send("speed", { epochs_per_second: Number(e.target.value) }));
+  on("speed", "change", (e) => {
+    app.change({ speed: Number(e.target.value) });
+    app.session.send("speed", { epochs_per_second: app.state.speed });
+  });
   wireMenu(app);
   wireBackprop(app);
   wireWeightEditor(app);
   wireTeacher(app);
+  $("help-btn").addEventListener("click", () => $("help-dialog").showModal());
   wireKeys(app);
 }
 
@@ -206,6 +210,7 @@ function wireKeys(app) {
     else if (e.key === "ArrowRight") { app.clearTrace(); app.step(); }
     else if (e.key === "r" || e.key === "R" && !e.shiftKey) { app.clearTrace(); app.reset(); }
     else if (e.key === "T" && e.shiftKey) app.openTeacher();
+    else if (e.key === "?") $("help-dialog").showModal();
   });
 }
 
@@ -229,6 +234,7 @@ export function syncControls(app) {
     $(id).value = s[key]; $(`${id}-out`).textContent = s[key] + unit;
   }
   $("showTest").checked = s.show_test;
+  $("speed").value = s.speed;
   $("discretize").checked = s.discretize;
   $("layer-add").disabled = s.hidden.length >= 8;
   $("layer-remove").disabled = s.hidden.length === 0;

@@ -151,7 +151,7 @@ export class PlaneView {
     const r = this.plotRect();
     const bg = this.paintBackground();
     if (bg) {
-      ctx.imageSmoothingEnabled = !this.discrete;
+      ctx.imageSmoothingEnabled = true;            // soft edges, also between discrete regions
       ctx.imageSmoothingQuality = "high";
       ctx.drawImage(bg, r.x, r.y, r.w, r.h);
     } else {

@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 /** Set-up fields whose change needs new data points (and so a redraw of the map's points). */
 const DATA_FIELDS = ["dataset", "noise", "train_ratio", "seed", "problem", "n_classes"];
 /** Fields only the page uses: changing them never goes to the server. */
-const PAGE_FIELDS = ["show_test", "discretize", "hide"];
+const PAGE_FIELDS = ["show_test", "discretize", "speed", "hide"];
 
 class Playground {
   constructor() {
@@ -38,7 +38,7 @@ class Playground {
     this.trace = null;          // backprop trace shown, or null
     this.traceIndex = null;
     this.rate = { epoch: 0, time: 0, value: null };
-    this.drawStats = { frames: 0, ms: 0, maxMs: 0 };   // frames drawn and time spent (benchmarks)
+    this.drawStats = { frames: 0, ms: 0 };   // frames drawn and JavaScript time spent (benchmarks)
     this.busy = Promise.resolve();
     this.options = null;
     if (problems.length) this.banner(`Parts of the link were not understood and use defaults: ${problems.join("; ")}.`, "warn");
@@ -77,7 +77,7 @@ class Playground {
   /** Take the server's answer to a set-up change: its normalised set-up, domain and frame. */
   async adopt(r, dataChanged) {
     const data = dataChanged ? await this.session.data() : null;   // before any change is shown
-    const page = { show_test: this.state.show_test, discretize: this.state.discretize, hide: this.state.hide };
+    const page = { show_test: this.state.show_test, discretize: this.state.discretize, speed: this.state.speed, hide: this.state.hide };
     this.state = normalise({ ...this.state, ...r.setup, ...page });
     this.writeUrl();
     syncControls(this);
@@ -141,7 +141,7 @@ class Playground {
     this.draw(f);
     const ms = performance.now() - t0;
     const st = this.drawStats;
-    st.frames += 1; st.ms += ms; st.maxMs = Math.max(st.maxMs, ms);
+    st.frames += 1; st.ms += ms;
   }
 
   measureRate(frame) {
@@ -191,8 +191,7 @@ class Playground {
     if (kind === "error") this.banner(message, "error");
     else if (kind === "open") {
       this.hideBanner("lost");
-      const speed = Number($("speed").value);
-      if (speed !== 60) this.session.send("speed", { epochs_per_second: speed });
+      if (this.state.speed !== 60) this.session.send("speed", { epochs_per_second: this.state.speed });
     }
     else if (kind === "closed" && message === "expired") {
       this.banner("The server had freed this session; a new one was started with the same set-up.", "warn");

@@ -22,6 +22,8 @@ export const ACTIVATION_LABELS = {
 export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const OPTIMIZERS = ["sgd", "momentum", "adam"];
+/** Training speed caps the page offers, in epochs per second (1000: as fast as it goes). */
+export const SPEEDS = [2, 10, 30, 60, 200, 1000];
 export const REGULARIZATIONS = ["none", "l1", "l2"];
 export const PROBLEMS = ["classification", "multiclass", "regression"];
 export const LOSSES = {
@@ -44,7 +46,8 @@ export const HIDEABLE = {
   regularization: "Regularisation", reg_rate: "Regularisation rate", problem: "Problem type",
   n_classes: "Number of classes", loss: "Loss", show_test: "Show test data",
   discretize: "Discretise output", edit_weights: "Editing weights", backprop: "Backprop view",
-  gradients: "Gradient-norm view", export: "Export", speed: "Training speed", teacher: "Teacher button",
+  gradients: "Gradient-norm view", export: "Export", speed: "Training speed", help: "Help button",
+  teacher: "Teacher button",
 };
 
 /** The set-up fields, in PROTOCOL.md's names (the URL uses the same names). */
@@ -54,7 +57,7 @@ export function defaultState() {
     features: ["x1", "x2"], hidden: [4, 2], activations: ["tanh", "tanh"],
     lr: 0.03, optimizer: "sgd", regularization: "none", reg_rate: 0,
     problem: "classification", n_classes: 3, loss: "bce",
-    show_test: false, discretize: false, hide: [],
+    show_test: false, discretize: false, speed: 60, hide: [],
   };
 }
 
@@ -77,7 +80,7 @@ export function normalise(s) {
 
 /** The setup JSON the server takes (PROTOCOL.md "Setup"): the state without page-only keys. */
 export function serverSetup(s) {
-  const { hide, ...setup } = s;
+  const { hide, speed, ...setup } = s;
   return JSON.parse(JSON.stringify(setup));
 }
 
@@ -92,6 +95,7 @@ export function toHash(s) {
   p.set("loss", s.loss);
   if (s.show_test) p.set("show_test", "1");
   if (s.discretize) p.set("discretize", "1");
+  if (s.speed !== 60) p.set("speed", s.speed);
   if (s.hide.length) p.set("hide", s.hide.join(","));
   return "#" + p.toString().replaceAll("%2C", ",");
 }
@@ -153,6 +157,7 @@ export function fromHash(hash) {
     const v = p.get("loss");
     if (LOSSES[s.problem].includes(v)) s.loss = v; else bad("loss", v, LOSSES[s.problem].join(" | "));
   }
+  num("speed", SPEEDS);
   s.show_test = p.get("show_test") === "1";
   s.discretize = p.get("discretize") === "1";
   if (p.has("hide")) s.hide = list("hide").filter((x) => x in HIDEABLE);
