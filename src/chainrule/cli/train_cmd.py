@@ -5,7 +5,8 @@ ReLU with dropout 0.2, Adam (lr 1e-3), 30 epochs of batches of 32, 10 % validati
 test (stratified), then prints the test report and writes ``runs/digits-<timestamp>/``.
 
 Defaults that depend on the data (`resolve_defaults`): a table with fewer than
-`SMALL_TABLE` training rows gets one hidden layer of 16 units and no dropout; a regression
+`SMALL_TABLE` training rows gets one hidden layer of 16 units, no dropout and 100 epochs; a
+regression
 task gets no dropout; MNIST and Fashion-MNIST stop early (patience 5) on the validation loss.
 
 A run folder is locked while it trains (a second ``--resume`` of it refuses), and a run that
@@ -172,7 +173,8 @@ def register(subparsers: Any) -> None:
                      help=f"examples per step (default: {DEFAULT_BATCH}; full batch for "
                           f"lbfgs and newton-cg)")
     opt.add_argument("--epochs", type=_number(int, 1), metavar="N",
-                     help=f"passes over the training data (default: {d['epochs']})")
+                     help=f"passes over the training data (default: 30; 100 for tables "
+                          f"under {SMALL_TABLE:,} training rows)")
     opt.add_argument("--schedule", choices=SCHEDULES,
                      help="learning-rate schedule per epoch (default: constant)")
     opt.add_argument("--early-stopping", type=_early_stopping, nargs="?", const=5,
@@ -253,6 +255,8 @@ def resolve_defaults(settings: dict[str, Any], data: Prepared) -> None:
     small = len(data.train[1]) < SMALL_TABLE
     if settings["hidden"] is None:
         settings["hidden"] = [16] if small else [256, 128]
+    if settings["epochs"] is None:  # a small table's epoch is a few steps
+        settings["epochs"] = 100 if small else 30
     if settings["dropout"] is None:
         settings["dropout"] = 0.0 if small or data.task == "regression" else 0.2
     if settings["early_stopping"] is None and data.val is not None \
