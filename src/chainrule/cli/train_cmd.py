@@ -31,6 +31,7 @@ from ._report import test_report
 from ._run import (CHECKPOINT_DIR, MODEL_DIR, check_new_run_dir, default_run_dir, locked,
                    read_run, write_plots, write_run_config)
 from ._settings import DEFAULTS, LOSSES, MISSING, SCHEDULES
+from ..train import is_model_folder
 
 DEFAULT_BATCH = 32  # batch_size None: this, or the full training set for lbfgs / newton-cg
 SMALL_TABLE = 1000  # fewer training rows than this: a small network
@@ -499,7 +500,13 @@ def _train(args: argparse.Namespace, settings: dict[str, Any], data: Prepared, r
 
 
 def _load_checkpoint(trainer: Any, path: Path) -> None:
-    """`Trainer.load_checkpoint`, with a damaged training state named as such."""
+    """`Trainer.load_checkpoint`, with a missing checkpoint or a damaged training state named
+    as such. Called with the run folder locked: finding the checkpoint may recover it from
+    a killed save, which must not race another process's save."""
+    if not is_model_folder(path):
+        raise ValueError(f"{path.parent} has no checkpoint to resume from: its training "
+                         f"stopped before the first epoch ended; start it again (its "
+                         f"config.json lists the settings) in a new --out folder")
     try:
         trainer.load_checkpoint(path)
     except (KeyError, IndexError, AttributeError) as exc:
