@@ -24,6 +24,12 @@ def test_heart_gets_a_network_sized_for_its_rows(tmp_path, capsys):
     settings = json.loads((run / "config.json").read_text())["settings"]
     assert settings["hidden"] == [16] and settings["dropout"] == 0.0
     assert "(321 parameters)" in out  # 18-16-1; was 37,889 for 207 rows
+    settings = {**settings, "hidden": None, "dropout": None, "epochs": None}
+    from chainrule.cli._data import prepare
+    from chainrule.cli.train_cmd import resolve_defaults
+
+    resolve_defaults(settings, prepare(settings))
+    assert settings["epochs"] == 100  # a few steps per epoch: more of them
 
 
 def test_regression_has_no_dropout_by_default(tmp_path, capsys):

@@ -255,7 +255,7 @@ CASES = {
                                                       "--epochs", "5"],
                                           "schedule is sized for 2 epochs", 1),
     "resume without a checkpoint": (_resume(lambda ws: __import__("shutil").rmtree(
-        ws.path("run/checkpoint")), "--epochs", "3"), "not found", 1),
+        ws.path("run/checkpoint")), "--epochs", "3"), "no checkpoint to resume from", 1),
     "resume with nan in the checkpoint": (_resume(_fill_checkpoint := _weights(
         lambda a: a.__setitem__(FIRST, np.full_like(a[FIRST], np.nan)),
         "run/checkpoint/model.npz"), "--epochs", "3"), "NaN or infinite", 1),

@@ -9,7 +9,7 @@ from typing import Any, Callable
 DEFAULTS: dict[str, Any] = {
     "dataset": "digits", "csv": None, "target": None, "hidden": None,
     "activation": "relu", "loss": "auto", "optimizer": "adam", "lr": None, "momentum": None,
-    "batch_size": None, "epochs": 30, "weight_decay": None, "dropout": None, "standardize": None,
+    "batch_size": None, "epochs": None, "weight_decay": None, "dropout": None, "standardize": None,
     "early_stopping": None, "schedule": "constant", "seed": 0, "val_fraction": 0.1,
     "test_fraction": 0.2, "data_dir": None, "weights_format": "npz", "missing": None,
     "categorical": None, "drop": None, "na_values": None,

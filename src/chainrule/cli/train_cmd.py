@@ -5,7 +5,8 @@ ReLU with dropout 0.2, Adam (lr 1e-3), 30 epochs of batches of 32, 10 % validati
 test (stratified), then prints the test report and writes ``runs/digits-<timestamp>/``.
 
 Defaults that depend on the data (`resolve_defaults`): a table with fewer than
-`SMALL_TABLE` training rows gets one hidden layer of 16 units and no dropout; a regression
+`SMALL_TABLE` training rows gets one hidden layer of 16 units, no dropout and 100 epochs; a
+regression
 task gets no dropout; MNIST and Fashion-MNIST stop early (patience 5) on the validation loss.
 
 A run folder is locked while it trains (a second ``--resume`` of it refuses), and a run that
@@ -30,6 +31,7 @@ from ._report import test_report
 from ._run import (CHECKPOINT_DIR, MODEL_DIR, check_new_run_dir, default_run_dir, locked,
                    read_run, write_plots, write_run_config)
 from ._settings import DEFAULTS, LOSSES, MISSING, SCHEDULES
+from ..train import is_model_folder
 
 DEFAULT_BATCH = 32  # batch_size None: this, or the full training set for lbfgs / newton-cg
 SMALL_TABLE = 1000  # fewer training rows than this: a small network
@@ -172,7 +174,8 @@ def register(subparsers: Any) -> None:
                      help=f"examples per step (default: {DEFAULT_BATCH}; full batch for "
                           f"lbfgs and newton-cg)")
     opt.add_argument("--epochs", type=_number(int, 1), metavar="N",
-                     help=f"passes over the training data (default: {d['epochs']})")
+                     help=f"passes over the training data (default: 30; 100 for tables "
+                          f"under {SMALL_TABLE:,} training rows)")
     opt.add_argument("--schedule", choices=SCHEDULES,
                      help="learning-rate schedule per epoch (default: constant)")
     opt.add_argument("--early-stopping", type=_early_stopping, nargs="?", const=5,
@@ -261,6 +264,8 @@ def resolve_defaults(settings: dict[str, Any], data: Prepared) -> None:
     small = len(data.train[1]) < SMALL_TABLE
     if settings["hidden"] is None:
         settings["hidden"] = [16] if small else [256, 128]
+    if settings["epochs"] is None:  # a small table's epoch is a few steps
+        settings["epochs"] = 100 if small else 30
     if settings["dropout"] is None:
         settings["dropout"] = 0.0 if small or data.task == "regression" else 0.2
     if settings["early_stopping"] is None and data.val is not None \
@@ -541,7 +546,13 @@ def train_in_memory(settings: dict[str, Any], callbacks: Sequence[Any] = ()) -> 
 
 
 def _load_checkpoint(trainer: Any, path: Path) -> None:
-    """`Trainer.load_checkpoint`, with a damaged training state named as such."""
+    """`Trainer.load_checkpoint`, with a missing checkpoint or a damaged training state named
+    as such. Called with the run folder locked: finding the checkpoint may recover it from
+    a killed save, which must not race another process's save."""
+    if not is_model_folder(path):
+        raise ValueError(f"{path.parent} has no checkpoint to resume from: its training "
+                         f"stopped before the first epoch ended; start it again (its "
+                         f"config.json lists the settings) in a new --out folder")
     try:
         trainer.load_checkpoint(path)
     except (KeyError, IndexError, AttributeError) as exc:
