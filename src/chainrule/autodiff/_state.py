@@ -1,20 +1,23 @@
 """Global switches of the engine: gradient recording and forward-mode tracing.
 
-They are plain module attributes (not thread-locals) because they are read on every
-primitive call; chainrule's recording is single-threaded, like NumPy code usually is.
+They are per thread (``threading.local``): a ``no_grad`` block in one thread, such as a
+server's evaluation, never turns recording off for a training step in another. Reading
+one costs a few tens of nanoseconds more than a plain attribute.
 """
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    grad_enabled: bool = True  # record reverse-mode nodes
-    fwd_level: int = 0  # > 0 while jvp() pushes tangents
-    tracer: Any = None  # the recorder of a call being traced by ``compile``, else None
+class _State(threading.local):
+    def __init__(self) -> None:  # runs once in each thread that touches the state
+        self.grad_enabled: bool = True  # record reverse-mode nodes
+        self.fwd_level: int = 0  # > 0 while jvp() pushes tangents
+        self.tracer: Any = None  # the recorder of a call being traced by ``compile``
 
 
 state = _State()
