@@ -142,6 +142,8 @@ def test_a_second_run_on_a_locked_folder_refuses(csv_run, capsys):
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a training process holds it
         assert _call(["train", "--resume", run, "--epochs", "4"]) == 1
+        assert "in use by another chainrule process" in _error(capsys)
+        assert _call(["evaluate", run]) == 1  # a reader waits for the training to end
         assert "being trained by another chainrule process" in _error(capsys)
     finally:
         os.close(fd)
@@ -165,7 +167,7 @@ def test_two_concurrent_resumes_one_refuses(tmp_path):
         second = subprocess.run(cli + ["--resume", str(run), "--epochs", "2000000"],
                                 capture_output=True, text=True, timeout=120)
         assert second.returncode == 1, second.stderr
-        assert "being trained by another chainrule process" in second.stderr
+        assert "in use by another chainrule process" in second.stderr
         assert second.stderr.count("\n") == 1 and "Traceback" not in second.stderr
     finally:
         first.kill()

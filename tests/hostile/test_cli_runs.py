@@ -289,5 +289,6 @@ def test_a_locked_run_is_refused(workspace, refused):
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         refused(["train", "--resume", "run", "--epochs", "3"], "another chainrule process", 1)
+        refused(["predict", "run", "--csv", CSV], "being trained", 1)
     finally:
         os.close(fd)

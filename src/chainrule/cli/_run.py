@@ -134,10 +134,11 @@ def _check_standardizer(state: Any, n_features: Any, where: str) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path, shared: bool = False) -> Iterator[None]:
     """Hold an advisory lock on the run folder ``path`` (flock on the folder itself, released
-    when the process ends however it ends); ValueError when another process holds it. No
-    lock where ``fcntl`` does not exist (Windows)."""
+    when the process ends however it ends): exclusive to train, ``shared`` to read a run
+    (evaluate, predict) without racing a training that replaces its files. ValueError when
+    another process trains it. No lock where ``fcntl`` does not exist (Windows)."""
     try:
         import fcntl
     except ImportError:
@@ -146,11 +147,14 @@ def locked(path: Path) -> Iterator[None]:
     fd = os.open(path, os.O_RDONLY)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ValueError(f"{path} is being trained by another chainrule process (it holds "
-                             f"the run folder's lock); wait for it to finish, or stop it "
-                             f"first") from None
+            if shared:
+                raise ValueError(f"{path} is being trained by another chainrule process; "
+                                 f"use the run when that training ends") from None
+            raise ValueError(f"{path} is in use by another chainrule process (it holds the "
+                             f"run folder's lock); wait for it to finish, or stop it first"
+                             ) from None
         yield
     finally:
         os.close(fd)

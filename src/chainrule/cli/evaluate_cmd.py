@@ -12,7 +12,7 @@ import numpy as np
 
 from ._data import MISSING_HINT, check_csv_identity, prepare, read_features
 from ._report import test_report
-from ._run import Run, read_run
+from ._run import Run, locked, read_run
 from ._settings import DEFAULTS
 
 
@@ -52,11 +52,6 @@ def register(subparsers: Any) -> None:
     q.set_defaults(func=run_predict)
 
 
-def _load(run_path: str) -> tuple[Run, Any]:
-    run = read_run(run_path)
-    return run, run.load_model()
-
-
 def _impute(run: Run, X: np.ndarray, holes: np.ndarray, missing: str) -> np.ndarray:
     """Fill the NaN cells of ``X`` with the training means (the saved standardiser's)."""
     if missing != "impute" or not holes.any():
@@ -85,7 +80,13 @@ def _check_width(model: Any, X: np.ndarray, where: str) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    run, model = _load(args.run)
+    run = read_run(args.run)
+    with locked(run.path, shared=True):
+        return _evaluate(args, run)
+
+
+def _evaluate(args: argparse.Namespace, run: Run) -> int:
+    model = run.load_model()
     info = run.data
     if args.csv:
         if args.dataset:
@@ -144,7 +145,8 @@ def run_predict(args: argparse.Namespace) -> int:
     run = read_run(args.run)
     if args.output:
         _check_output(Path(args.output), Path(args.csv), run.path)
-    model = run.load_model()
+    with locked(run.path, shared=True):
+        model = run.load_model()
     info = run.data
     X, _, holes = read_features(args.csv, info["feature_names"], missing=args.missing)
     X = _standardize(run, _impute(run, X, holes, args.missing))
