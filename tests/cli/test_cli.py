@@ -192,3 +192,18 @@ def test_bad_input_in_a_subprocess_has_no_traceback(tmp_path):
     assert "line 3, column 'b'" in proc.stderr and "Traceback" not in proc.stderr
     proc = _run_cli("evaluate", tmp_path)
     assert proc.returncode == 1 and "not a chainrule run" in proc.stderr
+
+
+def test_evaluate_refuses_a_non_finite_regression_target(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    rows = ["a,b,y"] + [f"{a:.4f},{b:.4f},{a - b:.4f}" for a, b in X]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    assert main(["train", "--csv", str(tmp_path / "t.csv"), "--target", "y", "--epochs", "1",
+                 "--hidden", "4", "--quiet", "--out", str(tmp_path / "reg")]) == 0
+    capsys.readouterr()
+    bad = rows[:5] + ["0.1,0.2,NAN"] + rows[5:]
+    (tmp_path / "bad.csv").write_text("\n".join(bad) + "\n")
+    assert main(["evaluate", str(tmp_path / "reg"), "--csv", str(tmp_path / "bad.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "line 6" in err and "not a finite number" in err and "Traceback" not in err

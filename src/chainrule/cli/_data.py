@@ -343,12 +343,19 @@ def _labels(path: Path, target: str, raw: np.ndarray, lines: list[int],
             class_names: Sequence[str] | None) -> np.ndarray:
     if class_names is None:
         try:
-            return raw.astype(np.float32)
+            values = raw.astype(np.float32)
         except ValueError:
             bad = next(i for i, v in enumerate(raw) if not _is_number(v))
             raise ValueError(f"{path}, line {lines[bad]}, column {target!r}: "
                              f"{_clip(raw[bad])!r} is not a number (the target is a regression "
                              f"value)") from None
+        bad_rows = np.flatnonzero(~np.isfinite(values))
+        if len(bad_rows):
+            i = int(bad_rows[0])
+            raise ValueError(f"{path}, line {lines[i]}, column {target!r}: "
+                             f"{_clip(raw[i])!r} is not a finite number (the target is a "
+                             f"regression value); {len(bad_rows)} such row(s)")
+        return values
     names = [str(c) for c in class_names]
     keys = np.array(names)
     order = np.argsort(keys)
