@@ -8,6 +8,7 @@ a regression run's outputs ``output``, the predicted values.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ._run import read_run
@@ -29,11 +30,24 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run_export)
 
 
+def _check_target(target: Path, run_dir: Path) -> None:
+    """Refuse an --onnx path that is a folder or lies inside the run folder (writing there
+    would replace one of the run's own files)."""
+    out, run_root = target.resolve(), run_dir.resolve()
+    if out == run_root or run_root in out.parents:
+        raise ValueError(f"--onnx {target} is inside the run folder {run_dir}; write the "
+                         f"ONNX file elsewhere")
+    if target.is_dir():
+        raise ValueError(f"--onnx {target} is a folder; give a file name such as "
+                         f"{target / 'model.onnx'}")
+
+
 def run_export(args: argparse.Namespace) -> int:
     from ..data import Standardizer
     from ..export import save_onnx, to_onnx
 
     run = read_run(args.run)
+    _check_target(Path(args.onnx), run.path)
     model = run.load_model()
     state = run.standardizer_state
     scaler = Standardizer.from_state(state) if state else None

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import nn
-from ._graph import GraphBuilder
+from ._graph import GraphBuilder, import_onnx
 from ._layers import emit_layer, flat_layers
 
 DEFAULT_OPSET = 17
@@ -28,8 +28,12 @@ _UNITS = {"sigmoid": "Sigmoid", "softmax": "Softmax"}
 
 
 def _check_opset(opset: Any) -> int:
-    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)) or opset < 13:
-        raise ValueError(f"to_onnx: opset must be an int >= 13, got {opset!r}")
+    """``opset`` as an int from 13 to the newest opset the installed onnx package knows."""
+    newest = import_onnx().defs.onnx_opset_version()
+    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)) or \
+            not 13 <= opset <= newest:
+        raise ValueError(f"to_onnx: opset must be an int from 13 to {newest} (the newest "
+                         f"this onnx package knows), got {opset!r}")
     return int(opset)
 
 
