@@ -83,3 +83,16 @@ def test_an_onnx_path_inside_the_run_or_a_folder_is_refused(digits_run, tmp_path
                  "--opset", "99"]) == 1
     assert "opset must be an int from 13 to" in capsys.readouterr().err
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_a_run_with_categorical_columns_names_its_one_hot_inputs(tmp_path, capsys):
+    run = tmp_path / "heart"
+    assert main(["train", "--dataset", "heart", *FAST, "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(run), "--onnx", str(tmp_path / "heart.onnx")]) == 0
+    out = capsys.readouterr().out
+    assert "(N, 18) unscaled features" in out and "categorical ones one-hot" in out
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(tmp_path / "heart.onnx")).metadata_props}
+    assert "ChestPain=typical" in meta["feature_names"]

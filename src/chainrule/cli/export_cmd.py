@@ -1,7 +1,7 @@
 """``chainrule export RUN --onnx FILE``: a trained run as a standard ONNX model.
 
-The graph takes raw feature rows (float32): a run that standardises its inputs has the
-standardiser in the graph. A classification run's graph outputs ``label`` (the class
+The graph takes unscaled feature rows (float32; categorical columns one-hot): a run that
+standardises its inputs has the standardiser in the graph. A classification run's graph outputs ``label`` (the class
 name) and ``probabilities`` (one column per class, as ``chainrule predict`` prints them);
 a regression run's outputs ``output``, the predicted values.
 """
@@ -20,8 +20,9 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "export", help="export a trained run as an ONNX model",
         description="Write the model of a run folder as a standard ONNX graph (float32) that "
-                    "ONNX Runtime and other runtimes load. The graph takes raw feature rows: "
-                    "the run's standardisation is part of it. Needs the onnx package "
+                    "ONNX Runtime and other runtimes load. The graph takes unscaled feature "
+                    "rows (categorical columns one-hot, as the run encodes them): the run's "
+                    "standardisation is part of it. Needs the onnx package "
                     "(pip install \"chainrule[onnx]\").")
     p.add_argument("run", metavar="RUN", help="run folder written by 'chainrule train'")
     p.add_argument("--onnx", metavar="FILE", required=True, help="the .onnx file to write")
@@ -61,6 +62,9 @@ def run_export(args: argparse.Namespace) -> int:
     path = save_onnx(proto, args.onnx)
     outputs = ", ".join(o.name for o in proto.graph.output)
     width = getattr(model, "in_features", "?")
-    print(f"Wrote {path}: ONNX opset {opset}, input 'input' (N, {width}) raw features"
+    print(f"Wrote {path}: ONNX opset {opset}, input 'input' (N, {width}) unscaled features"
           f"{' (standardised in the graph)' if scaler else ''}; outputs {outputs}")
+    if any("=" in str(n) for n in info.get("feature_names") or []):
+        print("The input columns are the run's feature columns, categorical ones one-hot "
+              "(Column=value): their names are in the model's metadata 'feature_names'.")
     return 0
