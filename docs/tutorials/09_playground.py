@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 9. The playground
 #
-# *Lecture: "https://playground.tensorflow.org/"*
+# *Lecture: "[playground.tensorflow.org](https://playground.tensorflow.org/)"*
 #
 # The lecture sends you to the TensorFlow Playground to *watch* a network learn.
 # chainrule has its own, built on the same library as these tutorials, and it adds what

@@ -66,6 +66,7 @@ def test_site_builds_strictly_with_every_page_link_and_reference(tmp_path: Path)
     check_internal_links_and_anchors_resolve(site)
     check_api_reference_has_the_public_names(site)
     check_tutorial_pages_show_the_code(site)
+    check_examples_render_as_code(site)
 
 
 def check_every_page_is_built(site: Path) -> None:
@@ -119,3 +120,13 @@ def check_tutorial_pages_show_the_code(site: Path) -> None:
                          ("09_playground", "create_app")):
         page = site / "tutorials" / stem / "index.html"
         assert needle in page.read_text(encoding="utf-8"), stem
+
+
+def check_examples_render_as_code(site: Path) -> None:
+    """A docstring's ``>>>`` lines render as code (an ``Examples:`` section), not as nested
+    quotes; a tutorial's opening emphasis is not left as literal asterisks."""
+    for name in ("sweep", "sklearn", "playground"):
+        page = (site / "reference" / name / "index.html").read_text(encoding="utf-8")
+        assert "<blockquote>\n<blockquote>" not in page, f"reference/{name}: >>> as quotes"
+    for page in (site / "tutorials").glob("*/index.html"):
+        assert "*Lecture" not in page.read_text(encoding="utf-8"), page.parent.name

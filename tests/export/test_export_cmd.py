@@ -66,3 +66,33 @@ def test_a_folder_that_is_not_a_run_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("chainrule: error:") and "run" in err
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_an_onnx_path_inside_the_run_or_a_folder_is_refused(digits_run, tmp_path, capsys):
+    config = digits_run / "config.json"
+    before = config.read_bytes()
+    assert main(["export", str(digits_run), "--onnx", str(config)]) == 1
+    assert "inside the run folder" in capsys.readouterr().err
+    assert config.read_bytes() == before  # the run's own file is left alone
+    assert main(["export", str(digits_run), "--onnx", str(digits_run)]) == 1
+    assert "inside the run folder" in capsys.readouterr().err
+    assert main(["export", str(digits_run), "--onnx", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule: error: --onnx") and "is a folder" in err
+    assert main(["export", str(digits_run), "--onnx", str(tmp_path / "x.onnx"),
+                 "--opset", "99"]) == 1
+    assert "opset must be an int from 13 to" in capsys.readouterr().err
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_a_run_with_categorical_columns_names_its_one_hot_inputs(tmp_path, capsys):
+    run = tmp_path / "heart"
+    assert main(["train", "--dataset", "heart", *FAST, "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(run), "--onnx", str(tmp_path / "heart.onnx")]) == 0
+    out = capsys.readouterr().out
+    assert "(N, 18) unscaled features" in out and "categorical ones one-hot" in out
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(tmp_path / "heart.onnx")).metadata_props}
+    assert "ChestPain=typical" in meta["feature_names"]

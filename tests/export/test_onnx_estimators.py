@@ -73,3 +73,35 @@ def test_an_unfitted_estimator_is_refused():
 
     with pytest.raises(NotFittedError, match="not fitted"):
         to_onnx(MLPClassifier())
+
+
+def test_a_pipeline_with_a_standard_scaler_exports_with_the_scaling(data):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = data
+    X = X * 50 + 7  # the scaling matters: rows far from unit scale
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(**FAST)).fit(X, y)
+    out = run(pipe, X)
+    np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(out["label"], pipe.predict(X))
+    reg = make_pipeline(StandardScaler(with_mean=False), MLPRegressor(**FAST)).fit(X, y * 1.5)
+    np.testing.assert_allclose(run(reg, X)["variable"], reg.predict(X), rtol=1e-4, atol=1e-4)
+
+
+def test_a_pipeline_with_other_steps_is_refused_by_name(data):
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = data
+    pipe = make_pipeline(PCA(3), MLPClassifier(**FAST)).fit(X, y)
+    with pytest.raises(TypeError, match=r"pca \(PCA\), mlpclassifier \(MLPClassifier\)"):
+        to_onnx(pipe)
+    scaled = make_pipeline(StandardScaler(), MLPClassifier(**FAST)).fit(X, y)
+    with pytest.raises(ValueError, match="its own StandardScaler"):
+        to_onnx(scaled, standardizer=StandardScaler().fit(X))
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        to_onnx(make_pipeline(StandardScaler(), MLPClassifier(**FAST)))

@@ -266,6 +266,7 @@ def test_bad_backprop_indices_are_refused(client, query):
     sid = new_session(client)
     r = client.get(f"/api/sessions/{sid}/backprop{query}")
     assert r.status_code == 400 and "index" in r.json()["error"]
+    assert "None" not in r.json()["error"]  # a missing index is named, not shown as None
 
 
 @pytest.mark.parametrize("body, word", [

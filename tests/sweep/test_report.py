@@ -91,3 +91,33 @@ def test_progress_line():
     progress.start -= 10.0
     line = progress.line(4, 2, 1, 1, (0.95, 3))
     assert "best val_accuracy 0.95 (trial 3)" in line and "left" in line
+
+
+def _mean_lines(fig):
+    """The (x, y) data of the lines drawn on the figure's first axes (the mean lines)."""
+    return [(list(line.get_xdata()), list(line.get_ydata()))
+            for line in fig.axes[0].get_lines()
+            if len(line.get_xdata()) and line.get_linestyle() not in ("None", "")]
+
+
+def test_a_grid_axis_with_one_seed_still_gets_its_mean_line():
+    from chainrule.sweep import plots
+    from chainrule.sweep.results import TrialRow
+
+    rows = [TrialRow(number=i, state="COMPLETE", params={"lr": lr}, seed=0, value=v)
+            for i, (lr, v) in enumerate([(0.1, 0.85), (0.01, 0.93), (0.001, 0.6)])]
+    grid = plots.effect(rows, "lr", "val_accuracy", discrete=True)
+    assert _mean_lines(grid) == [([0.001, 0.01, 0.1], [0.6, 0.93, 0.85])]
+    # a continuous search: each trial has its own value, no line joins them
+    assert _mean_lines(plots.effect(rows, "lr", "val_accuracy")) == []
+
+
+def test_a_one_seed_grid_report_draws_the_lr_line(tmp_path, monkeypatch):
+    from chainrule.sweep import plots
+
+    drawn = []
+    real_effect = plots.effect
+    monkeypatch.setattr(plots, "effect", lambda *a, **k: drawn.append(k) or real_effect(*a, **k))
+    _store(tmp_path, [(0.01, "relu", "32", 0, 0.8), (0.1, "relu", "32", 0, 0.7)])
+    build_report(tmp_path)
+    assert drawn and drawn[0]["discrete"] is True

@@ -124,3 +124,23 @@ activation = ["relu", "tanh"]
     path.write_text("[grid\n")
     with pytest.raises(OptionError, match="not valid TOML"):
         read_toml(path)
+
+
+def test_a_budget_larger_than_a_finite_space_is_refused_up_front():
+    with pytest.raises(OptionError, match=r"--trials 3 asks for more .* 2 configuration"):
+        config_from(grid=[("lr", ["0.1", "0.2"])], trials=3)
+    with pytest.raises(OptionError, match=r"--trials 5 .* 4 configuration"):
+        config_from(search=["activation=relu,tanh", "optimizer=sgd,adam"], trials=5,
+                    sampler="random")
+    assert config_from(grid=[("lr", ["0.1", "0.2"])], trials=2).resolve().trials == 2
+
+
+def test_sweep_report_without_a_folder_says_so():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "chainrule.cli", "sweep", "report"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("chainrule: error: usage: chainrule sweep report DIR (the "
+                                   "sweep folder to report on)")

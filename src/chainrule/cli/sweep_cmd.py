@@ -96,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.words[0] == "report" and len(args.words) > 1:
         return _report(args)
+    if args.words == ["report"] and not (args.grid or args.search or args.config):
+        raise ValueError("usage: chainrule sweep report DIR (the sweep folder to report on)")
     if len(args.words) != 1:
         raise ValueError(f"expected one sweep folder, got {' '.join(args.words)} (for the "
                          f"report: chainrule sweep report DIR)")

@@ -8,7 +8,8 @@ unit (what ``model.predict_proba`` returns), the values for a linear one. A
 so the graph takes raw rows. An estimator gives the outputs of its own methods: ``label``
 and ``probabilities`` (`predict`, `predict_proba`) for `MLPClassifier`, ``variable``
 (`predict`) for `MLPRegressor`; a network given ``class_names`` gets ``label`` and
-``probabilities`` too.
+``probabilities`` too. A scikit-learn ``Pipeline`` of a ``StandardScaler`` and an
+estimator exports as the estimator with the scaler as its standardisation.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import nn
-from ._graph import GraphBuilder
+from ._graph import GraphBuilder, import_onnx
 from ._layers import emit_layer, flat_layers
 
 DEFAULT_OPSET = 17
@@ -27,8 +28,12 @@ _UNITS = {"sigmoid": "Sigmoid", "softmax": "Softmax"}
 
 
 def _check_opset(opset: Any) -> int:
-    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)) or opset < 13:
-        raise ValueError(f"to_onnx: opset must be an int >= 13, got {opset!r}")
+    """``opset`` as an int from 13 to the newest opset the installed onnx package knows."""
+    newest = import_onnx().defs.onnx_opset_version()
+    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)) or \
+            not 13 <= opset <= newest:
+        raise ValueError(f"to_onnx: opset must be an int from 13 to {newest} (the newest "
+                         f"this onnx package knows), got {opset!r}")
     return int(opset)
 
 
@@ -122,6 +127,45 @@ def _is_estimator(obj: Any) -> bool:
     return type(obj).__module__.startswith("chainrule.sklearn")
 
 
+class _Scaling:
+    """A fitted scikit-learn ``StandardScaler`` as the ``mean_``/``std_`` pair `_body` puts
+    in front of the network."""
+
+    def __init__(self, scaler: Any) -> None:
+        if not hasattr(scaler, "scale_") and not hasattr(scaler, "mean_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("to_onnx: the pipeline's StandardScaler is not fitted yet; "
+                                 "call fit first")
+        width = int(scaler.n_features_in_)
+        mean, scale = getattr(scaler, "mean_", None), getattr(scaler, "scale_", None)
+        self.mean_ = np.zeros(width) if mean is None or not scaler.with_mean else mean
+        self.std_ = np.ones(width) if scale is None or not scaler.with_std else scale
+
+
+def _unpipe(model: Any, standardizer: Any) -> tuple[Any, Any]:
+    """(estimator, standardizer) of a scikit-learn ``Pipeline`` made of at most one
+    ``StandardScaler`` and a chainrule.sklearn estimator; anything else is returned as is."""
+    steps = getattr(model, "steps", None)
+    if type(model).__name__ != "Pipeline" or not isinstance(steps, list):
+        return model, standardizer
+    from sklearn.preprocessing import StandardScaler
+
+    kept = [(n, s) for n, s in steps if s is not None and s != "passthrough"]
+    *before, (last_name, last) = kept or [("", None)]
+    scalers = [s for _, s in before if type(s) is StandardScaler]
+    others = [n for n, s in before if type(s) is not StandardScaler]
+    if not _is_estimator(last) or others or len(scalers) > 1:
+        got = ", ".join(f"{n} ({type(s).__name__})" for n, s in steps)
+        raise TypeError(f"to_onnx: a Pipeline can be exported when it is an optional "
+                        f"StandardScaler followed by a chainrule.sklearn estimator; got the "
+                        f"steps {got}")
+    if scalers and standardizer is not None:
+        raise ValueError("to_onnx: the pipeline has its own StandardScaler; do not pass "
+                         "standardizer= as well")
+    return last, _Scaling(scalers[0]) if scalers else standardizer
+
+
 def to_onnx(model: Any, *, standardizer: Any = None, class_names: Any = None,
             opset: int = DEFAULT_OPSET, name: str = "chainrule",
             metadata: dict[str, Any] | None = None) -> Any:
@@ -131,8 +175,11 @@ def to_onnx(model: Any, *, standardizer: Any = None, class_names: Any = None,
     ``class_names``: for a classifier network, output ``label`` (the name of the predicted
     class) and ``probabilities`` (one column per class, ``[1 - p, p]`` for one sigmoid
     output, as `chainrule.train.predict_proba`) instead of ``output``. ``metadata``: extra
-    key/value pairs for the model's metadata (values that are not strings become JSON)."""
+    key/value pairs for the model's metadata (values that are not strings become JSON).
+    ``model`` may also be a scikit-learn ``Pipeline`` of a ``StandardScaler`` and a
+    chainrule.sklearn estimator: the scaler becomes the graph's standardisation."""
     opset = _check_opset(opset)
+    model, standardizer = _unpipe(model, standardizer)
     g = GraphBuilder()
     props = {"producer": "chainrule"}
     if _is_estimator(model):

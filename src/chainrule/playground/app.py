@@ -129,8 +129,9 @@ class PlaygroundAPI:
         session = self._session(request)
         text = request.query_params.get("index")
         if text is None or not text.strip().lstrip("-").isdigit():
+            got = "no index" if text is None else f"{text!r}"
             raise SetupError(f"backprop needs ?index=N, the number of a training point; got "
-                             f"{text!r}")
+                             f"{got}")
         index = int(text)
         return JSONResponse(await run_in_threadpool(session.call,
                                                     lambda pg: pg.backprop(index)))

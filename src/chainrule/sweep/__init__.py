@@ -1,17 +1,18 @@
 """chainrule.sweep: hyperparameter sweeps over the options of ``chainrule train``.
 
->>> from chainrule import sweep
->>> summary = sweep.sweep("sweeps/digits", grid={"lr": [0.01, 0.03, 0.1],
-...                                            "activation": ["sigmoid", "tanh", "relu"]},
-...                       fixed={"epochs": 10, "hidden": [64]}, seeds=3, workers=2)
->>> sweep.build_report("sweeps/digits")      # PNGs + one self-contained report.html
-
 The study lives in Optuna's storage on ``DIR/study.db`` (SQLite, written by the driver only);
 trials run in a local process pool or on a Dask cluster (``scheduler="tcp://host:8786"`` or
 ``dask_local=4``); running the same sweep again finishes what an interrupted run left.
 Optuna, Dask and matplotlib are imported when used (``pip install 'chainrule[sweep]'``).
 The process pool spawns its workers, which import the calling script: in a script, call a
 sweep under ``if __name__ == "__main__":``.
+
+Examples:
+    >>> from chainrule import sweep
+    >>> summary = sweep.sweep("sweeps/digits", grid={"lr": [0.01, 0.03, 0.1],
+    ...                                            "activation": ["sigmoid", "tanh", "relu"]},
+    ...                       fixed={"epochs": 10, "hidden": [64]}, seeds=3, workers=2)
+    >>> sweep.build_report("sweeps/digits")      # PNGs + one self-contained report.html
 """
 from __future__ import annotations
 

@@ -75,6 +75,12 @@ class SweepConfig:
         elif isinstance(self.trials, bool) or not isinstance(self.trials, int) or \
                 self.trials < 1:
             raise OptionError(f"trials must be an integer >= 1, got {self.trials!r}")
+        elif self.space.is_grid and self.trials > len(self.space.grid_configs()):
+            n = len(self.space.grid_configs())
+            raise OptionError(f"--trials {self.trials} asks for more configurations than the "
+                              f"space holds: every parameter is a list of values, {n} "
+                              f"configuration(s) in all; give --trials {n} or fewer, or drop "
+                              f"--trials to run the whole grid")
         self.metric = self.metric or default_metric(self.space.fixed)
         if self.prune and self.metric.startswith(TEST_PREFIX):
             raise OptionError(f"--prune compares a metric after each epoch; {self.metric} "

@@ -47,9 +47,10 @@ def _log2_axis(ax: Any, values: Sequence[float]) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def _series(ax: Any, xs: Sequence[Any], ys: Sequence[float], color: str, label: str) -> None:
-    """Scatter of every trial and the mean ± std line at each distinct x."""
-    ax.scatter(xs, ys, s=14, color=color, alpha=0.35, linewidths=0)
+def _series(ax: Any, xs: Sequence[Any], ys: Sequence[float], color: str, label: str,
+            discrete: bool = False) -> None:
+    """Scatter of every trial and the mean ± std line at each distinct x (for a list of
+    values, ``discrete``, even when each value has one trial)."""
     groups: dict[Any, list[float]] = defaultdict(list)
     for x, y in zip(xs, ys):
         groups[x].append(y)
@@ -57,7 +58,10 @@ def _series(ax: Any, xs: Sequence[Any], ys: Sequence[float], color: str, label: 
     means = [float(np.mean(groups[k])) for k in keys]
     stds = [float(np.std(groups[k])) for k in keys]
     repeated = len(keys) < len(xs) or len(keys) == 1
-    if repeated:
+    # faint points under a mean line; full ones when each point is its own mean
+    ax.scatter(xs, ys, s=14 if repeated else 20, color=color,
+               alpha=0.35 if repeated else 0.9, linewidths=0)
+    if repeated or discrete:
         ax.errorbar(keys, means, yerr=stds, color=color, marker="o", ms=4, capsize=3,
                     label=label)
     else:  # a continuous search: every trial has its own x, no mean to draw
@@ -70,8 +74,11 @@ def _frame(plt: Any, ncols: int = 1, width: float = 6.0) -> tuple[Any, Any]:
 
 
 def effect(rows: list[TrialRow], param: str, metric: str, by: str | None = None,
-           xlabel: str | None = None, transform: Callable[[Any], Any] | None = None) -> Any:
-    """The metric against ``param`` (one series per value of ``by``)."""
+           xlabel: str | None = None, transform: Callable[[Any], Any] | None = None,
+           discrete: bool = False) -> Any:
+    """The metric against ``param`` (one series per value of ``by``); ``discrete``: the
+    param takes a list of values (a grid axis or a choice), so its means are joined by a
+    line even with one trial per value."""
     done = [r for r in rows if r.state == "COMPLETE" and param in r.params]
     if not done:
         return None
@@ -88,7 +95,7 @@ def effect(rows: list[TrialRow], param: str, metric: str, by: str | None = None,
         pick = [j for j, r in enumerate(done) if not by or str(r.params.get(by)) == name]
         label = f"{by} = {name}" if by else f"{len(pick)} trials"
         _series(ax, [xs_all[j] for j in pick], [done[j].value for j in pick],
-                COLORS[i % len(COLORS)], label)
+                COLORS[i % len(COLORS)], label, discrete or not numeric)
     powers_of_two = param == "batch_size"
     if numeric and powers_of_two and _log_axis(xs_all, 2.0):
         _log2_axis(ax, xs_all)
@@ -117,13 +124,14 @@ def architecture(rows: list[TrialRow], metric: str) -> Any:
     for i, depth in enumerate(depths):
         pick = [j for j, (_, d) in enumerate(shape) if d == depth]
         _series(left, [shape[j][0] for j in pick], [ys[j] for j in pick],
-                COLORS[i % len(COLORS)], f"{depth} hidden layer{'s' * (depth != 1)}")
+                COLORS[i % len(COLORS)], f"{depth} hidden layer{'s' * (depth != 1)}",
+                discrete=True)
     widths = [w for w, _ in shape]
     if _log_axis(widths, 2.0):
         _log2_axis(left, widths)
     left.set_xlabel("width (units of the widest hidden layer)")
     left.set_title(f"{metric} against width")
-    _series(right, [d for _, d in shape], ys, COLORS[0], f"{len(ys)} trials")
+    _series(right, [d for _, d in shape], ys, COLORS[0], f"{len(ys)} trials", discrete=True)
     right.set_xticks(depths)
     right.set_xlabel("depth (hidden layers)")
     right.set_title(f"{metric} against depth")

@@ -65,19 +65,23 @@ def _importances(study: Any, rows: list[TrialRow], names: list[str]) -> tuple[di
 
 
 def _figures(rows: list[TrialRow], ranked: list[ConfigStats], names: list[str],
-             metric: str, importances: dict | None) -> list[tuple[str, str, Any]]:
-    """(file stem, caption, figure) for every plot that applies to this sweep."""
+             metric: str, importances: dict | None,
+             discrete: frozenset[str] = frozenset()) -> list[tuple[str, str, Any]]:
+    """(file stem, caption, figure) for every plot that applies to this sweep;
+    ``discrete``: the params that take a list of values (grid axes, choices)."""
     shown = {"lr", "activation", "hidden", "batch_size"}
     by_act = "activation" if "activation" in names else None
     out = [("lr", "The metric against the learning rate" +
             (", one line per activation." if by_act else "."),
-            plots.effect(rows, "lr", metric, by=by_act, xlabel="learning rate")
+            plots.effect(rows, "lr", metric, by=by_act, xlabel="learning rate",
+                         discrete="lr" in discrete)
             if "lr" in names else None),
            ("architecture", "The metric against the width of the network (per depth) and "
                             "against its depth.",
             plots.architecture(rows, metric) if "hidden" in names else None),
            ("batch_size", "The metric against the batch size.",
-            plots.effect(rows, "batch_size", metric, xlabel="batch size")
+            plots.effect(rows, "batch_size", metric, xlabel="batch size",
+                         discrete="batch_size" in discrete)
             if "batch_size" in names else None)]
     if "activation" in names and "lr" not in names:
         out.append(("activation", "The metric per activation.",
@@ -85,7 +89,8 @@ def _figures(rows: list[TrialRow], ranked: list[ConfigStats], names: list[str],
     for name in names:
         if name not in shown:
             out.append((f"param_{name}", f"The metric against {name}.",
-                        plots.effect(rows, name, metric)))
+                        plots.effect(rows, name, metric,
+                                     discrete=name in discrete)))
     out.append(("curves", "Learning curves of the best configurations (one line per seed).",
                 plots.learning_curves(ranked, metric)))
     if importances:
@@ -149,7 +154,9 @@ def build_report(folder: str | Path) -> Path:
     importances, importance_note = _importances(study, rows, names)
     (folder / "plots").mkdir(exist_ok=True)
     sections, importance_img = [], ""
-    for stem, caption, fig in _figures(rows, ranked, names, metric, importances):
+    discrete = frozenset(n for n, spec in identity["space"]["params"].items()
+                         if spec.get("kind") == "categorical")
+    for stem, caption, fig in _figures(rows, ranked, names, metric, importances, discrete):
         data = plots.png_bytes(fig)
         atomic_write_bytes(folder / "plots" / f"{stem}.png", data)
         figure = (f"<figure><img alt='{stem}' src='data:image/png;base64,"
