@@ -227,17 +227,17 @@ def run(quick: bool = False) -> dict[str, float]:
     X, y = make_batch()
     fns = {"numpy": numpy_step_fn(X, y), "chainrule": chainrule_step_fn(X, y),
            "chainrule eager": chainrule_eager_fn(X, y)}
-    number = 300 if quick else 2000
-    # the judged ratio: many short interleaved rounds, so a slow moment of a shared
-    # machine hits both sides alike and the best round of each survives
-    times = interleaved(fns, repeat=5 if quick else 15, number=number)
+    # the judged ratio: many short interleaved rounds (~5 ms each), so a slow moment of a
+    # shared machine hits every side alike and the best round of each survives
+    number = 100
+    times = interleaved(fns, repeat=20 if quick else 200, number=number)
     others = {}
     for name, fn in (("pytorch", torch_step_fn(X, y)),
                      ("torch.compile", torch_step_fn(X, y, compiled=True)),
                      ("sklearn", sklearn_step_fn(X, y))):
         if fn is not None:
             others[name] = fn
-    times.update(interleaved(others, repeat=3 if quick else 5, number=number))
+    times.update(interleaved(others, repeat=3 if quick else 20, number=number))
     times.update(interleaved({"scalar engine": scalar_step_fn(X, y)}, repeat=3,
                              number=5 if quick else 20))
     return times

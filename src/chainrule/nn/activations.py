@@ -255,7 +255,8 @@ ACTIVATIONS: dict[str, type[Module]] = {
     "identity": Identity, "linear": Identity, "step": Step, "sign": Sign,
     "piecewise_linear": PiecewiseLinear, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU,
     "leaky_relu": LeakyReLU, "prelu": PReLU, "elu": ELU, "softplus": Softplus,
-    "softsign": Softsign, "silu": SiLU, "swish": SiLU, "gelu": GELU, "softmax": Softmax, "log_softmax": LogSoftmax,
+    "softsign": Softsign, "silu": SiLU, "swish": SiLU, "gelu": GELU, "softmax": Softmax,
+    "log_softmax": LogSoftmax,
 }
 
 
