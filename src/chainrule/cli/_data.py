@@ -2,7 +2,6 @@
 a CSV of new rows with the columns a trained run expects."""
 from __future__ import annotations
 
-import hashlib
 import inspect
 import re
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import numpy as np
 
 from ..data import (Dataset, DatasetSplits, Standardizer, dataset_info, load_csv)
 from ..data.csv import NA_VALUES, read_table
+from ..train.commit import file_sha256
 from ._errors import clip as _clip
 
 RAW_PIXEL_SETS = ("mnist", "fashion-mnist")
@@ -46,14 +46,6 @@ class Prepared:
 
 
 # ---------------------------------------------------------------- CSV identity
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def csv_identity(path: str | Path, rows: int) -> dict[str, Any]:
     """What identifies the CSV a run was trained on: its absolute path, SHA-256, size and
     the number of rows used."""

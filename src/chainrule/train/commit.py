@@ -94,7 +94,8 @@ def atomic_write_text(path: PathLike, text: str) -> None:
 
 
 # ------------------------------------------------------------------ manifests
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -104,7 +105,7 @@ def _sha256(path: Path) -> str:
 
 def write_manifest(folder: Path) -> None:
     """Record the size and SHA-256 of every file in ``folder``; written last."""
-    files = {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+    files = {p.name: {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
              for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
     atomic_write_text(folder / MANIFEST, json.dumps(
         {"format": MANIFEST_FORMAT, "sequence": time.time_ns(), "files": files}, indent=2))
@@ -119,7 +120,7 @@ def manifest_sequence(folder: Path) -> int | None:
             return None
         for name, entry in manifest["files"].items():
             file = folder / name
-            if file.stat().st_size != entry["bytes"] or _sha256(file) != entry["sha256"]:
+            if file.stat().st_size != entry["bytes"] or file_sha256(file) != entry["sha256"]:
                 return None
         return int(manifest["sequence"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
