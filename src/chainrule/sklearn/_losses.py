@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import nn
 from ..autodiff import Tensor
+from ..extend import replayed
 
 _PER_EXAMPLE = {"sigmoid": nn.BCEWithLogitsLoss, "softmax": nn.CrossEntropyLoss}
 
@@ -33,6 +34,16 @@ def pack_targets(targets: np.ndarray, sample_weight: np.ndarray, dtype: np.dtype
     return np.concatenate([t, sample_weight.reshape(-1, 1).astype(dtype)], axis=1)
 
 
+@replayed
+def _unpack(packed: np.ndarray, labels: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(targets, weights, 1 / sum of the weights) of a packed batch; a step of its own in a
+    compiled training step, so every batch's own weights and labels are used on replay."""
+    weights, targets = packed[:, -1], packed[:, :-1]
+    if labels:
+        targets = targets[:, 0].astype(np.int64)
+    return targets, weights, np.asarray(1.0 / weights.sum(), dtype=packed.dtype)
+
+
 class WeightedLoss:
     """``loss(logits, packed)``: the unit's loss of each row (its mean over the outputs),
     averaged with the weights in the last column of ``packed``."""
@@ -42,14 +53,13 @@ class WeightedLoss:
         self.per_example = unit_loss(unit, reduction="none")
 
     def __call__(self, logits: Tensor, packed: Any) -> Tensor:
-        packed = np.asarray(getattr(packed, "data", packed))
-        weights, targets = packed[:, -1], packed[:, :-1]
-        if self.unit == "softmax":
-            targets = targets[:, 0].astype(np.int64)
+        if isinstance(packed, Tensor):
+            packed = packed.data
+        targets, weights, scale = _unpack(np.asarray(packed), self.unit == "softmax")
         rows = self.per_example(logits, targets)
         if rows.ndim == 2:
             rows = rows.mean(axis=-1)
-        return (rows * weights).sum() * (1.0 / float(weights.sum()))
+        return (rows * weights).sum() * scale
 
     def __repr__(self) -> str:
         return f"WeightedLoss({self.unit!r})"
