@@ -21,13 +21,14 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import nn
+from ..autodiff import Tensor
 from ._graph import GraphBuilder
 
 Emit = Callable[[GraphBuilder, str, Any], str]
 
 
 def _weight(value: Any) -> np.ndarray:
-    return np.asarray(getattr(value, "data", value))
+    return np.asarray(value.data if isinstance(value, Tensor) else value)
 
 
 def _linear(g: GraphBuilder, x: str, m: Any) -> str:

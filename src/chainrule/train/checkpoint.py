@@ -34,6 +34,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ..autodiff import Tensor
 from .commit import atomic_write_bytes, atomic_write_text, commit_folder, recover
 
 FORMAT = "chainrule-model"
@@ -76,7 +77,7 @@ def read_json(path: PathLike) -> Any:
 def _check_arrays(arrays: Mapping[str, Any], who: str) -> dict[str, np.ndarray]:
     out = {}
     for key, value in arrays.items():
-        arr = np.asarray(getattr(value, "data", value))
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
         if arr.dtype.kind not in "biuf" or arr.dtype.hasobject:
             raise TypeError(f"{who}: array {key!r} has dtype {arr.dtype}; only numeric "
                             f"arrays can be saved")
