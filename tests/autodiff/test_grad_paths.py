@@ -22,7 +22,7 @@ def _owned(t: Tensor) -> np.ndarray:
 
 
 def _bias_of_1d_linear(x, w, b):
-    """The issue's case: with a 1-D input the bias's cotangent is the output's seed."""
+    """With a 1-D input the bias's cotangent is the output's seed."""
     return cr.linear(x, w, b).sum()
 
 
@@ -132,7 +132,7 @@ def test_a_compiled_step_stores_the_same_gradients_as_backward(case):
     assert compiled.fallback is None
 
 
-def test_the_issue_example_trains_compiled():
+def test_a_1d_input_with_clipping_trains_compiled():
     from chainrule.train import TrainStep
 
     model = nn.MLP(3, [4], 2, output="linear")

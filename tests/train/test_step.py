@@ -84,7 +84,7 @@ def test_compiled_step_equals_the_eager_loop_bit_for_bit(case):
         assert m1.rng_states() == m2.rng_states()
 
 
-def test_issue_1d_input_identity_output_and_clipping():
+def test_a_1d_input_identity_output_and_clipping():
     """A 1-D input gives the output bias a read-only broadcast cotangent: it must be copied
     into .grad, so clipping (in place) works, compiled as eagerly."""
     make = lambda: nn.MLP(3, [4], 2, output="linear", seed=0)  # noqa: E731

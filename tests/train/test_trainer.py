@@ -463,3 +463,7 @@ def test_closure_optimizers_clip_and_keep_their_first_logits(small_digits):
                      verbose=0, clip_grad_norm=1.0)
     assert hist.history["loss"][0] == pytest.approx(before["loss"], rel=1e-5)
     assert hist.history["accuracy"][0] == pytest.approx(before["accuracy"])
+    # the last closure call's gradients were clipped to the global 2-norm 1.0
+    norm = math.sqrt(sum(float((p.grad.data.astype(np.float64) ** 2).sum())
+                         for p in model.parameters()))
+    assert norm == pytest.approx(1.0, rel=1e-4)

@@ -272,7 +272,7 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
     else:
         t = wrap_array(out)
     if state.fwd_level and prim.differentiable:
-        if state.tracer is not None:
+        if tracer is not None:
             from .tracing import Untraceable
 
             raise Untraceable("forward mode (jvp) inside a compiled function")

@@ -168,10 +168,7 @@ class Tracer:
             if v is not a and isinstance(a, _ARRAYS):
                 self.record(_convert, (a, v.dtype if isinstance(v, np.ndarray) else None),
                             None, v)
-        if prim.variadic:
-            self.record(prim.impl, (vals,), params, out)
-        else:
-            self.record(prim.impl, vals, params, out)
+        self.record(prim.impl, (vals,) if prim.variadic else vals, params, out)
 
     def stale(self) -> bool:
         """Whether a parameter's array was replaced, or its requires_grad changed."""
