@@ -1,9 +1,10 @@
 """``chainrule export RUN --onnx FILE``: a trained run as a standard ONNX model.
 
 The graph takes unscaled feature rows (float32; categorical columns one-hot): a run that
-standardises its inputs has the standardiser in the graph. A classification run's graph outputs ``label`` (the class
-name) and ``probabilities`` (one column per class, as ``chainrule predict`` prints them);
-a regression run's outputs ``output``, the predicted values.
+standardises its inputs has the standardiser in the graph. A classification run's graph
+outputs ``label`` (the class name) and ``probabilities`` (one column per class, as
+``chainrule predict`` prints them); a regression run's outputs ``output``, the predicted
+values.
 """
 from __future__ import annotations
 

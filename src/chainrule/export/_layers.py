@@ -1,6 +1,7 @@
 """Each chainrule layer as ONNX nodes. An activation ONNX has an operator for maps to it
-(Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, Sign, Softmax, LogSoftmax); the
-others are composed from standard operators with chainrule's exact definition:
+(Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, Softsign, Sign, Softmax,
+LogSoftmax); the others are composed from standard operators with chainrule's exact
+definition:
 
 ==================  ==========================================================
 swish / SiLU        x * Sigmoid(beta x)
@@ -96,6 +97,7 @@ EMITTERS: dict[type, Emit] = {
     nn.Tanh: _plain("Tanh"),
     nn.ReLU: _plain("Relu"),
     nn.Sign: _plain("Sign"),
+    nn.Softsign: _plain("Softsign"),
     nn.LeakyReLU: lambda g, x, m: g.add("LeakyRelu", [x], alpha=m.negative_slope),
     nn.PReLU: lambda g, x, m: g.add("PRelu", [x, g.const(_weight(m.weight), "slope")]),
     nn.ELU: lambda g, x, m: g.add("Elu", [x], alpha=m.alpha),

@@ -48,7 +48,22 @@ def _init_worker(parent: int) -> None:
 
 
 # ---------------------------------------------------------------- process pool
-class ProcessExecutor:
+class _Replies:
+    """Each pruned trial's reply queue, by trial number: the driver's verdict goes there."""
+
+    def __init__(self) -> None:
+        self._replies: dict[int, Any] = {}
+
+    def answer(self, number: int, stop: bool) -> None:
+        reply = self._replies.get(number)
+        if reply is not None:
+            reply.put(stop)
+
+    def forget(self, number: int) -> None:
+        self._replies.pop(number, None)
+
+
+class ProcessExecutor(_Replies):
     """``workers`` processes (spawned, one BLAS thread each) on this machine."""
 
     def __init__(self, workers: int, prune: bool) -> None:
@@ -56,6 +71,7 @@ class ProcessExecutor:
             raise OptionError(f"--workers must be an integer >= 1, got {workers!r}")
         import multiprocessing
 
+        super().__init__()
         self.workers = workers
         self._ctx = multiprocessing.get_context("spawn")
         self._manager = None
@@ -67,7 +83,6 @@ class ProcessExecutor:
             self._manager = SyncManager(ctx=self._ctx)
             self._manager.start(_init_process, (os.getpid(),))
             self._reports = self._manager.Queue()
-        self._replies: dict[int, Any] = {}
         self._finished = 0  # trials this pool's workers returned
 
     def _new_pool(self) -> Any:
@@ -143,14 +158,6 @@ class ProcessExecutor:
                 break
         return out
 
-    def answer(self, number: int, stop: bool) -> None:
-        reply = self._replies.get(number)
-        if reply is not None:
-            reply.put(stop)
-
-    def forget(self, number: int) -> None:
-        self._replies.pop(number, None)
-
     def close(self) -> None:
         # running trials are stopped, not awaited (Ctrl-C); their results are not needed
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
@@ -166,7 +173,7 @@ class ProcessExecutor:
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/:]+(:\d+)?$|^[^\s/:]+:\d+$")
 
 
-class DaskExecutor:
+class DaskExecutor(_Replies):
     """Trials as tasks on a Dask cluster: an existing scheduler (``address``) or a
     ``LocalCluster`` of ``local_workers`` processes on 127.0.0.1 started here."""
 
@@ -177,6 +184,7 @@ class DaskExecutor:
         except ImportError:
             raise ImportError("Dask executors need distributed: pip install "
                               "'chainrule[sweep]'") from None
+        super().__init__()
         self.cluster = None
         if local_workers is not None:
             if isinstance(local_workers, bool) or not isinstance(local_workers, int) or \
@@ -196,7 +204,6 @@ class DaskExecutor:
         self._token = uuid.uuid4().hex[:8]
         self._reports = Queue(f"chainrule-sweep-{self._token}", client=self.client) \
             if prune else None
-        self._replies: dict[int, Any] = {}
         self._queue_cls = Queue
         self._nthreads, self._nthreads_at = 0, 0.0
 
@@ -251,14 +258,6 @@ class DaskExecutor:
         if self._reports is None:
             return []
         return [tuple(item) for item in self._reports.get(batch=True)]
-
-    def answer(self, number: int, stop: bool) -> None:
-        reply = self._replies.get(number)
-        if reply is not None:
-            reply.put(stop)
-
-    def forget(self, number: int) -> None:
-        self._replies.pop(number, None)
 
     def close(self) -> None:
         try:

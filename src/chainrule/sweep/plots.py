@@ -8,23 +8,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..viz._mpl import pyplot  # Agg (a notebook keeps its inline backend), lazy import
 from .results import TrialRow
 from .summary import ConfigStats, format_value, width_depth
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
           "#e377c2", "#7f7f7f", "#bcbd22")
-
-
-def pyplot() -> Any:
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError("the sweep report's plots need matplotlib: pip install "
-                          "'chainrule[sweep]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _numeric(values: Sequence[Any]) -> bool:

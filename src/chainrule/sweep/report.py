@@ -103,7 +103,7 @@ def _ranked_table(ranked: list[ConfigStats], names: list[str], metric: str,
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     head += f"<th>{html.escape(metric)} (mean ± std)</th><th>seeds</th>"
     head += "".join(f"<th>{html.escape(m)}</th>" for m in extra)
-    head += "<th>pruned</th><th>failed</th><th>s / trial</th><th>trials</th>"
+    head += "<th>pruned</th><th>failed</th><th>s / trial</th><th>trial numbers</th>"
     body = []
     for i, g in enumerate(ranked):
         mean, std, n = g.mean_std()
