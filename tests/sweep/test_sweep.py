@@ -154,7 +154,7 @@ def test_interrupted_then_killed_then_the_same_command_finishes(tmp_path):
     head, *body = parser.tables[0]
     seeds = head.index("seeds")
     assert len(body) == 6 and all(row[seeds] == "2" for row in body)
-    trials_col = head.index("trials")
+    trials_col = head.index("trial numbers")
     listed = {int(n) for row in body for n in row[trials_col].split(", ")}
     assert {r.number for r in rows if r.state == "COMPLETE"} <= listed
     assert {p.name for p in (folder / "plots").iterdir()} >= {"lr.png", "curves.png",
