@@ -68,6 +68,17 @@ def test_state_round_trip_through_json(cls):
         other.from_state(state)
 
 
+@pytest.mark.parametrize("key, value, expected", [
+    ("std", 0.0, r"std\[1\] is 0\.0; expected a finite number > 0"),
+    ("std", -2.0, r"std\[1\] is -2\.0"), ("mean", float("nan"), r"mean\[1\] is nan"),
+    ("mean", "zero", r"mean\[1\] is zero; expected a finite number")])
+def test_a_broken_state_is_refused_by_name(key, value, expected):
+    state = Standardizer().fit(data()).get_state()
+    state[key][1] = value
+    with pytest.raises(ValueError, match=expected):
+        Standardizer.from_state(state)
+
+
 def test_minmax_range_and_inverse():
     X = data()
     m = MinMaxScaler((-1, 1)).fit(X)

@@ -10,9 +10,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..data import (Dataset, DatasetSplits, Standardizer, dataset_info, load_csv)
+from ..data import (Dataset, DatasetSplits, Standardizer, dataset_info, load_csv,
+                    sha256_file)
 from ..data.csv import NA_VALUES, read_table
-from ..train.commit import file_sha256
 from ._errors import clip as _clip
 
 RAW_PIXEL_SETS = ("mnist", "fashion-mnist")
@@ -50,7 +50,7 @@ def csv_identity(path: str | Path, rows: int) -> dict[str, Any]:
     """What identifies the CSV a run was trained on: its absolute path, SHA-256, size and
     the number of rows used."""
     path = Path(path).resolve()
-    return {"path": str(path), "sha256": file_sha256(path), "bytes": path.stat().st_size,
+    return {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size,
             "rows": int(rows)}
 
 
@@ -68,7 +68,7 @@ def check_csv_identity(recorded: dict[str, Any] | None, path: str, doing: str,
         where = Path(run_dir).resolve() / where
     if not where.is_file():
         raise ValueError(f"cannot {doing}: its CSV {where} no longer exists; {override}")
-    if file_sha256(where) != recorded["sha256"]:
+    if sha256_file(where) != recorded["sha256"]:
         rows = len(read_csv_table(where)[1])
         raise ValueError(f"cannot {doing}: its CSV {where} has changed since training (it "
                          f"had {recorded.get('rows', '?')} rows used for training and a "

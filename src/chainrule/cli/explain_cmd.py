@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ._errors import report
+
 # An argument that starts with "-" but contains an operator or a parenthesis is an
 # expression ("-y*log(x)"), not an option: argparse treats such strings as positionals.
 _EXPRESSION_LIKE = re.compile(r"^-\d+$|^-\d*\.\d+$|^-.*[^\w\-=]")
@@ -86,12 +88,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _error(msg: str) -> int:
-    from ._errors import report
-
-    return report(msg, 2)
-
-
 def run(args: argparse.Namespace) -> int:
     """Print the table; 0 on success, 2 on bad input (one line on stderr)."""
     from ..explain import ExpressionError, explain_expression, parse
@@ -107,9 +103,9 @@ def run(args: argparse.Namespace) -> int:
         tab = explain_expression(expr, values, wrt=wrt, mode=args.mode, expand=args.expand,
                                  precision=args.precision)
     except ExpressionError as exc:
-        return _error(exc.one_line())
+        return report(exc.one_line(), 2)
     except (ValueError, TypeError) as exc:
-        return _error(str(exc))
+        return report(str(exc), 2)
     print(tab.render(args.format))
     status = _warn_outside_domain(tab)
     if args.dot:
@@ -120,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             drawing = render_dot(to_dot(out, wrt=wanted, mode=args.mode,
                                         precision=args.precision), Path(args.dot))
         except (OSError, RuntimeError) as exc:
-            return _error(f"cannot write {args.dot}: {exc}")
+            return report(f"cannot write {args.dot}: {exc}", 2)
         if drawing.note:
             print(drawing.note, file=sys.stderr)
     return status

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..explain.gradcheck import ATOL, EPS, RTOL
+from ._errors import report
 from .explain_cmd import expression_friendly, parse_assignments, parse_names
 
 
@@ -64,12 +65,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-entries", type=int, default=64, metavar="N",
                    help="entries checked per tensor, sampled when larger (default 64)")
     p.set_defaults(func=run)
-
-
-def _error(msg: str) -> int:
-    from ._errors import report
-
-    return report(msg, 2)
 
 
 def _expression_report(args: argparse.Namespace) -> Any:
@@ -172,12 +167,12 @@ def run(args: argparse.Namespace) -> int:
         if args.expr is not None:
             if args.at is None:
                 raise ValueError("--expr needs --at with the values of its variables")
-            report = _expression_report(args)
+            result = _expression_report(args)
         else:
-            report = _model_report(args)
+            result = _model_report(args)
     except ExpressionError as exc:
-        return _error(exc.one_line())
+        return report(exc.one_line(), 2)
     except (ValueError, TypeError, KeyError, OSError) as exc:
-        return _error(str(exc))
-    print(report.to_text())
-    return 0 if report.passed else 1
+        return report(str(exc), 2)
+    print(result.to_text())
+    return 0 if result.passed else 1

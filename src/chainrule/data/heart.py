@@ -6,7 +6,6 @@ Source and credit: ``files/NOTICE.md``.
 from __future__ import annotations
 
 import csv as _csv
-import hashlib
 import os
 from importlib import resources
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 
 from .csv import load_csv
 from .dataset import Dataset
+from .mnist import sha256_file
 
 HEART_SHA256 = "8d2f18114152427beb57b7a4df4ab71fd41c010136fdaeaf6f168770f865b368"
 HEART_COLUMNS = ("Age", "Sex", "ChestPain", "RestBP", "Chol", "Fbs", "RestECG", "MaxHR",
@@ -54,7 +54,7 @@ def heart(missing: str = "drop", *, dtype: np.dtype | type = np.float32,
         raise ValueError(f"missing must be 'drop' or 'impute', got {missing!r}")
     if path is None:
         path = heart_csv_path()
-        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        actual = sha256_file(path)
         if actual != HEART_SHA256:
             raise ValueError(f"{path}: SHA-256 {actual} does not match {HEART_SHA256}; the "
                              f"installed package is damaged, reinstall chainrule")

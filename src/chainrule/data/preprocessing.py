@@ -7,6 +7,7 @@ Float32 input gives float32 output, float64 gives float64; integer input gives f
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -105,7 +106,17 @@ class Standardizer(_Scaler):
 
     @classmethod
     def from_state(cls, state: dict) -> Standardizer:
+        """A fitted Standardizer; ValueError naming the first mean that is not a finite number
+        or std that is not a finite number > 0 (a hand-edited state)."""
         _check_state_type(cls, state)
+        for key in ("mean", "std"):
+            for i, v in enumerate(state.get(key, ())):
+                ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+                    and math.isfinite(v)
+                if not ok or (key == "std" and v <= 0):
+                    need = "a finite number > 0" if key == "std" else "a finite number"
+                    raise ValueError(f"Standardizer state: {key}[{i}] is {str(v)[:40]}; "
+                                     f"expected {need}")
         obj = cls()
         obj.mean_ = np.asarray(state["mean"], dtype=np.float64)
         obj.std_ = np.asarray(state["std"], dtype=np.float64)

@@ -21,7 +21,6 @@ the user's umask (as ``open`` would give them), not the 0600 / 0700 of ``tempfil
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -31,6 +30,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Callable
+
+from ..data.mnist import sha256_file
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "chainrule-manifest"
@@ -94,18 +95,9 @@ def atomic_write_text(path: PathLike, text: str) -> None:
 
 
 # ------------------------------------------------------------------ manifests
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_manifest(folder: Path) -> None:
     """Record the size and SHA-256 of every file in ``folder``; written last."""
-    files = {p.name: {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
+    files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
              for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
     atomic_write_text(folder / MANIFEST, json.dumps(
         {"format": MANIFEST_FORMAT, "sequence": time.time_ns(), "files": files}, indent=2))
@@ -120,7 +112,7 @@ def manifest_sequence(folder: Path) -> int | None:
             return None
         for name, entry in manifest["files"].items():
             file = folder / name
-            if file.stat().st_size != entry["bytes"] or file_sha256(file) != entry["sha256"]:
+            if file.stat().st_size != entry["bytes"] or sha256_file(file) != entry["sha256"]:
                 return None
         return int(manifest["sequence"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -182,8 +182,6 @@ def evaluate(model: Any, data: Any, loss: Callable | None = None,
         raise ValueError("evaluate: data has no targets (y is None)")
     X = as_input(X, model_dtype(model), "evaluate")
     y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}")
     unit = output_unit_of(model, loss)
     check_training_data(model, X, y, unit, "evaluate", check_x=False)
     logits, mean_loss = forward_batches(model, X, y, loss, batch_size)
