@@ -448,6 +448,8 @@ def test_training_settings_change_while_the_network_plays_on(client):
             ws.send_json({"cmd": "step"})
             before = frame_at(ws, e)
         ws.send_json({"cmd": "play"})
+        while not frame_at(ws, 0)["playing"]:  # the socket's command is taken asynchronously
+            pass
         pg = playground_of(client, sid)
         r = client.post(f"/api/sessions/{sid}/setup",
                         json={"lr": 0.3, "show_test": True, "batch_size": 5})
