@@ -259,6 +259,21 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def _train_and_export(client, sid: str, epochs: int, tmp_path: Path) -> tuple[Path, dict]:
+    """Step ``epochs`` epochs over the live socket, export the model zip and unpack it into
+    ``tmp_path``: (the run folder, the last frame)."""
+    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
+        ws.receive_json()
+        for e in range(1, epochs + 1):
+            ws.send_json({"cmd": "step"})
+            frame = frame_at(ws, e)
+    r = client.get(f"/api/sessions/{sid}/export/model")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    zipfile.ZipFile(io.BytesIO(r.content)).extractall(tmp_path)
+    (run,) = tmp_path.iterdir()
+    return run, frame
+
+
 @pytest.mark.parametrize("setup, pattern", [
     ({"dataset": "xor", "features": ["x1", "x2", "x1x2", "sinx1"], "train_ratio": 70},
      r"accuracy (\d\.\d+)"),
@@ -267,15 +282,7 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_the_exported_model_round_trips_through_chainrule_evaluate(client, tmp_path, setup,
                                                                    pattern):
     sid, _ = session(client, **setup)
-    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
-        ws.receive_json()
-        for e in range(1, 6):
-            ws.send_json({"cmd": "step"})
-            frame = frame_at(ws, e)
-    r = client.get(f"/api/sessions/{sid}/export/model")
-    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
-    zipfile.ZipFile(io.BytesIO(r.content)).extractall(tmp_path)
-    (run,) = tmp_path.iterdir()
+    run, frame = _train_and_export(client, sid, 5, tmp_path)
     assert run.name == f"playground-{setup['dataset']}-epoch5"
     pg = playground_of(client, sid)
     if pg.problem == "regression":
@@ -386,14 +393,7 @@ def test_an_uploaded_dataset_exports_and_evaluates_the_same(client, tmp_path):
     labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
     sid, _ = session(client, features=["x1", "x2", "x1x2"])
     assert client.post(f"/api/sessions/{sid}/upload", content=_csv(X, labels)).status_code == 200
-    with client.websocket_connect(f"/api/sessions/{sid}/live") as ws:
-        ws.receive_json()
-        for e in range(1, 4):
-            ws.send_json({"cmd": "step"})
-            frame = frame_at(ws, e)
-    r = client.get(f"/api/sessions/{sid}/export/model")
-    zipfile.ZipFile(io.BytesIO(r.content)).extractall(tmp_path)
-    (run,) = tmp_path.iterdir()
+    run, frame = _train_and_export(client, sid, 3, tmp_path)
     done = _cli("evaluate", ".", cwd=run)
     assert done.returncode == 0, done.stderr
     accuracy = float(re.search(r"accuracy (\d\.\d+)", done.stdout).group(1))
@@ -448,6 +448,8 @@ def test_training_settings_change_while_the_network_plays_on(client):
             ws.send_json({"cmd": "step"})
             before = frame_at(ws, e)
         ws.send_json({"cmd": "play"})
+        while not frame_at(ws, 0)["playing"]:  # the socket's command is taken asynchronously
+            pass
         pg = playground_of(client, sid)
         r = client.post(f"/api/sessions/{sid}/setup",
                         json={"lr": 0.3, "show_test": True, "batch_size": 5})

@@ -133,12 +133,13 @@ class Playground:
 
     def _penalise(self, reg: str, rate: float) -> None:
         """Add the penalty's gradient to the weights' (not the biases'), step, and for L1 set
-        to zero the weights the step carried across zero (as TensorFlow Playground does)."""
+        to zero the weights the step carried across zero (as TensorFlow Playground does).
+        The penalty is rate·Σ|w| (L1) or rate/2·Σw² (L2); autodiff gives its gradient."""
         weights = [m.weight for m in self.linears]
         signs = [np.sign(w.data) for w in weights]
-        for w, sgn in zip(weights, signs):
-            penalty = rate * (sgn if reg == "l1" else w.data)
-            w.grad = Tensor(penalty if w.grad is None else w.grad.data + penalty)
+        penalty = (nn.l1_penalty(weights, rate) if reg == "l1"
+                   else nn.l2_penalty(weights, rate / 2))
+        penalty.backward()  # accumulates into the loss's gradients
         self.optimizer.step()
         if reg == "l1":
             for w, before in zip(weights, signs):
