@@ -160,3 +160,24 @@ def test_the_replayed_program_reads_as_python():
     source = next(iter(f.programs.values())).source
     assert source.startswith("def replay(s0):")
     assert "# tanh" in source and "# store_leaf_grads" in source and "return STALE" in source
+
+
+def test_a_replayed_function_can_record_a_lighter_replay():
+    calls = []
+
+    def light(x):
+        calls.append("light")
+        return x * 2.0
+
+    @replayed(replay=light)
+    def checked(x):
+        calls.append("checked")
+        if not np.isfinite(x).all():
+            raise ValueError("not finite")
+        return x * 2.0
+
+    f = cr.compile(lambda x: cr.exp(Tensor(checked(x))).data)
+    for i in range(4):
+        assert np.array_equal(f(np.full(2, float(i))), np.exp(np.full(2, 2.0 * i)))
+    assert calls == ["checked", "checked", "light", "light"]
+    assert checked(np.ones(1))[0] == 2.0 and calls[-1] == "checked"  # outside a trace

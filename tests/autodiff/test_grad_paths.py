@@ -79,6 +79,17 @@ def test_a_second_backward_adds_in_place(case):
         assert t.grad.data is g and np.array_equal(g, 2 * o)
 
 
+def test_grad_array_is_the_array_behind_grad():
+    w = f32(np.ones(3))
+    assert w.grad is None and w.grad_array is None
+    (w * 3.0).sum().backward()
+    g = w.grad_array
+    assert type(g) is np.ndarray and np.array_equal(g, [3, 3, 3])
+    assert isinstance(w.grad, Tensor) and w.grad.data is g and w.grad is w.grad
+    w.grad = Tensor(np.zeros(3, np.float32))
+    assert w.grad_array is w.grad.data
+
+
 def test_a_float64_cotangent_is_cast_to_a_float32_leaf():
     w = f32(np.ones(3))
     (w.astype(np.float64) * 2.0).sum().backward()

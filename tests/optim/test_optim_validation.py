@@ -181,6 +181,15 @@ def test_zero_grad():
     assert p.grad is None
 
 
+@pytest.mark.parametrize("n", [1, 3])
+def test_update_needs_one_gradient_per_parameter(n):
+    p, q = params(2, 2)
+    before = [p.data.copy(), q.data.copy()]
+    with pytest.raises(ValueError, match=f"got {n} gradients for 2 parameters"):
+        SGD([p, q], lr=0.1).update([np.ones(2)] * n)
+    assert np.array_equal(p.data, before[0]) and np.array_equal(q.data, before[1])
+
+
 def test_step_returns_the_closure_loss_and_records_inside_no_grad():
     from chainrule import no_grad
     p = Parameter(np.array([3.0]))

@@ -400,3 +400,31 @@ def test_an_optimiser_overriding_step_and_zero_grad_runs_them_eagerly():
         x, y = BATCHES[i % 3]
         assert step(x, y)[1] == _graph_step(m2, l2, o2, x, y)[1]
     assert _same(m1, m2)
+
+
+def test_a_replayed_update_with_check_finite_refuses_nan_and_changes_nothing():
+    model = nn.MLP(5, [8], 3, seed=0)
+    opt = optim.SGD(model.parameters(), lr=0.1, check_finite=True)
+    step = TrainStep(model, nn.CrossEntropyLoss(), opt)
+    x, y = CLASSES
+    for _ in range(3):
+        step(x, y)
+    assert _replayed(step)
+    before = model.state_dict()
+    bad = x.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or Inf; nothing was updated"):
+        step(bad, y)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    step(x, y)  # the next good batch replays again
+    assert _replayed(step)
+
+
+def test_the_replay_records_the_update_without_re_validating_gradients():
+    model = nn.MLP(5, [8], 3, seed=0)
+    step = TrainStep(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
+    x, y = CLASSES
+    for _ in range(3):
+        step(x, y)
+    source = next(iter(step.compiled.programs.values())).source
+    assert "Optimizer._replay_update" in source and "Optimizer.update" not in source

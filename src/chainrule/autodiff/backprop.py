@@ -230,13 +230,12 @@ def store_leaf_grads(leaves: list[Tensor], grads: list[Any], graph_path: bool = 
         if (leaf._grad is None and type(g) is np.ndarray and g.base is None
                 and g is not seed and not graph_path and g.dtype is leaf.data.dtype
                 and id(g) not in given and g.flags.writeable):
-            given.add(id(g))  # the common case: a fresh array, kept as is
-            leaf._grad = wrap_array(g)
+            given.add(id(g))  # the common case: a fresh array, kept as is (the
+            leaf._grad = g  # Tensor around it is made when .grad is read)
             out.append(g)
             continue
         _accumulate_leaf(leaf, g, graph_path, given)
-        grad = leaf._grad
-        out.append(grad.data if isinstance(grad, Tensor) else grad)
+        out.append(leaf.grad_array)
     return out
 
 

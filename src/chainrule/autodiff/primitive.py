@@ -229,9 +229,13 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
         elif isinstance(a, np.generic):
             vals[i] = _raw(a)
         i += 1
-    if prim.same_dtype and i > 1:
-        _check_same_dtype(prim, vals)
-    if prim.float_op:
+    if i > 1 and prim.same_dtype:
+        v0, v1 = vals[0], vals[1]
+        # two arrays of one dtype (the common case) need no check and no cast
+        if i > 2 or type(v0) is not np.ndarray or type(v1) is not np.ndarray or \
+                v0.dtype is not v1.dtype:
+            _check_same_dtype(prim, vals)
+    if prim.float_op:  # integer and boolean arrays become float32
         for i, v in enumerate(vals):
             if type(v) is np.ndarray and v.dtype.kind in "iub":
                 vals[i] = v.astype(_FLOAT32)

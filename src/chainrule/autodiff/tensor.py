@@ -80,7 +80,17 @@ class Tensor:
     @property
     def grad(self) -> "Tensor | None":
         """The gradient accumulated by ``backward()`` (None until then)."""
-        return self._grad
+        g = self._grad
+        if type(g) is np.ndarray:  # stored by backward as an array: wrapped when first read
+            g = self._grad = wrap_array(g)
+        return g
+
+    @property
+    def grad_array(self) -> "np.ndarray | None":
+        """``.grad``'s ndarray (None until ``backward()``), without making a Tensor: what an
+        optimiser reads."""
+        g = self._grad
+        return g.data if isinstance(g, Tensor) else g
 
     @grad.setter
     def grad(self, value: "Tensor | None") -> None:

@@ -44,14 +44,22 @@ class Untraceable(Exception):
     """Raised while tracing when the call cannot be replayed; the call runs eagerly."""
 
 
-def replayed(fn: Callable[..., Any]) -> Callable[..., Any]:
+def replayed(fn: Callable[..., Any] | None = None, *,
+             replay: Callable[..., Any] | None = None) -> Any:
     """Mark ``fn`` as one step of a compiled program that runs again on every replay.
 
     For functions with an effect or fresh randomness: a dropout mask, a check of values,
     an in-place update. Array arguments (also inside lists and tuples) and Tensors whose
     data the tracer made are traced; every other argument is a constant of the trace.
     Arrays in the result (or in a returned list or tuple) become slots later steps read.
-    Outside a trace it is a plain call."""
+    Outside a trace it is a plain call.
+
+    ``@replayed(replay=g)``: the trace runs ``fn`` but records ``g`` (same arguments), for a
+    function whose checks of shapes and types a replay need not repeat (the guards hold
+    them fixed), e.g. an optimiser's update, whose replay skips re-validating gradients
+    that the recorded rules make with the traced shapes and dtypes."""
+    if fn is None:
+        return functools.partial(replayed, replay=replay)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -63,7 +71,7 @@ def replayed(fn: Callable[..., Any]) -> Callable[..., Any]:
             out = fn(*args, **kwargs)
         finally:
             state.tracer = tracer
-        tracer.record(fn, args, kwargs, out)
+        tracer.record(fn if replay is None else replay, args, kwargs, out)
         return out
 
     return wrapper
@@ -259,21 +267,24 @@ class Compiled:
         parts: list[Any] = [state.grad_enabled, self.key() if self.key is not None else None]
         inputs = []
         for a in args:
-            if type(a) is np.ndarray:
+            kind = type(a)
+            if kind is np.ndarray:
                 parts.append((a.shape, a.dtype, a.strides))
                 inputs.append(a)
-            elif type(a) is Tensor:
+            elif kind is Tensor:
                 if a.requires_grad or a._prim is not None:
                     return None
-                parts.append(("T", a.data.shape, a.data.dtype, a.data.strides))
-                inputs.append(a.data)
+                d = a.data
+                parts.append(("T", d.shape, d.dtype, d.strides))
+                inputs.append(d)
             else:
                 try:
                     hash(a)
                 except TypeError:
                     return None
-                parts.append(("v", type(a), a))
-        if len(inputs) > 1 and len({id(a) for a in inputs}) < len(inputs):
+                parts.append(("v", kind, a))
+        n = len(inputs)
+        if n > 1 and (inputs[0] is inputs[1] if n == 2 else len(set(map(id, inputs))) < n):
             return None  # one array in two slots: a replay could not tell them apart
         return tuple(parts), inputs
 

@@ -58,10 +58,7 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
 
 
 def _grad_array(p: Tensor) -> np.ndarray | None:
-    g = p.grad
-    if g is None:
-        return None
-    return g.data if isinstance(g, Tensor) else g
+    return p.grad_array
 
 
 class Optimizer:
@@ -166,12 +163,18 @@ class Optimizer:
     @replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None, or to zeros in place)."""
+        if set_to_none:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                elif isinstance(p.grad, Tensor) and not p.grad.requires_grad:
-                    p.grad.data[...] = 0
+                g = p.grad
+                if g is None:
+                    continue
+                if isinstance(g, Tensor) and not g.requires_grad:
+                    g.data[...] = 0
                 else:
                     p.grad = Tensor(np.zeros(p.shape, dtype=p.dtype))
 
@@ -238,14 +241,34 @@ class Optimizer:
         self.update([_grad_array(p) for g in self.param_groups for p in g["params"]])
         return loss
 
-    @replayed
+    def _replay_update(self, grads: list[np.ndarray | None]) -> None:
+        """`update` as a compiled step replays it: the gradients come from the recorded
+        rules with the shapes and dtypes `update` checked when it was traced (the replay's
+        guards hold them fixed), so only what can change between replays is checked
+        first: the hyperparameters (a schedule sets them) and, with ``check_finite``, the
+        gradients' values."""
+        if self.check_finite:
+            work = self._gradients(grads)
+        else:
+            it = iter(grads)
+            work = [[(p, g) for p, g in zip(group["params"], it) if g is not None]
+                    for group in self.param_groups]
+        self._apply(work)
+
+    @replayed(replay=_replay_update)
     def update(self, grads: list[np.ndarray | None]) -> None:
         """Update the parameters from gradient arrays: one per parameter (None: leave it),
         in the order of ``param_groups``. ``step`` calls it with the ``.grad`` arrays, and
-        a compiled training step replays it (the same code, in the same order). Every
+        a compiled training step replays it (the same update, in the same order). Every
         gradient and hyperparameter is validated before the first parameter changes."""
-        work = self._gradients(grads)
-        # every group's hyperparameters validated before any update
+        if len(grads) != sum(len(group["params"]) for group in self.param_groups):
+            raise ValueError(f"{type(self).__name__}.update: got {len(grads)} gradients for "
+                             f"{sum(len(g['params']) for g in self.param_groups)} parameters")
+        self._apply(self._gradients(grads))
+
+    def _apply(self, work: list[list[tuple[Tensor, np.ndarray]]]) -> None:
+        """Validate every group's hyperparameters, then update each group's validated
+        (parameter, gradient) pairs."""
         hypers = [self._step_hyperparameters(group) for group in self.param_groups]
         for hyper, pairs in zip(hypers, work):
             self._update_group(pairs, hyper)

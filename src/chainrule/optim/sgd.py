@@ -64,11 +64,14 @@ class SGD(Optimizer):
         # product as with the Python float (which NumPy converts to that dtype), without
         # NumPy's slower path for Python scalars
         lr = hyper["lr"]
+        c, c_dtype = lr, None
         for p, g in pairs:
             pd = p.data
             if pd.size >= MIN_SIZE and axpy(pd, -lr, g):  # a large array: one BLAS pass
                 continue
-            pd -= constant_for(lr, pd) * g
+            if pd.dtype is not c_dtype:  # one constant per dtype, not per parameter
+                c, c_dtype = constant_for(lr, pd), pd.dtype
+            pd -= c * g
 
     def _optional_state_keys(self) -> set[str]:
         return {"momentum_buffer"}
