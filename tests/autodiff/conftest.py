@@ -246,6 +246,23 @@ def _cases() -> list[Case]:
     add("sigmoid_binary_cross_entropy[hard-targets]",
         lambda z: ops.sigmoid_binary_cross_entropy(z, np.array([0.0, 1.0, 1.0], dtype=z.dtype)),
         rand((3,), -4.0, 4.0))
+    add("squared_error[3x4]", ops.squared_error, rand((3, 4)), rand((3, 4)))
+    add("squared_error[broadcast-targets]", ops.squared_error, rand((3, 4)), rand((1, 4)))
+    add("squared_error[broadcast-predictions]", ops.squared_error, rand((1, 4)), rand((3, 4)))
+    add("squared_error[scalar-target]", ops.squared_error, rand((2, 3)), rand(()))
+    add("squared_error[scalar]", ops.squared_error, rand(()), rand(()))
+    add("squared_error[constant-target]",
+        lambda p: ops.squared_error(p, np.array([0.5, -1.0, 2.0], dtype=p.dtype)), rand((3,)))
+    add("squared_error[half]", lambda p, t: ops.squared_error(p, t, half=True),
+        rand((3, 4)), rand((1, 4)))
+    for red in ("mean", "sum"):
+        for half in (False, True):
+            add(f"squared_error[reduction={red},half={half}]",
+                lambda p, t, r=red, h=half: ops.squared_error(p, t, reduction=r, half=h),
+                rand((3, 4)), rand((1, 4)))
+        add(f"squared_error[2x1-1x3,reduction={red}]",
+            lambda p, t, r=red: ops.squared_error(p, t, reduction=r), rand((2, 1)),
+            rand((1, 3)))
     for red in ("mean", "sum"):
         add(f"softmax_cross_entropy[4x5,reduction={red}]",
             lambda z, r=red: ops.softmax_cross_entropy(z, labels, reduction=r),

@@ -179,6 +179,16 @@ def test_softmax_cross_entropy_labels() -> None:
         ops.softmax_cross_entropy(logits, np.array([0, 1]), reduction="avg")
 
 
+def test_squared_error_bad_inputs() -> None:
+    with raises(ValueError, "squared_error: reduction must be one of ('none', 'mean', 'sum'), "
+                            "got 'avg'"):
+        ops.squared_error(ones(3), ones(3), reduction="avg")
+    with raises(TypeError, "squared_error: operands have dtypes float64 and float32"):
+        ops.squared_error(ones(3), np.ones(3, dtype=np.float32))
+    with raises(ValueError, "squared_error:", "(operands: float64[2, 3], float64[4])"):
+        ops.squared_error(ones(2, 3), ones(4))
+
+
 def test_errors_leave_no_state_behind() -> None:
     x = Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ValueError):

@@ -95,3 +95,15 @@ def test_power_at_zero_base() -> None:
     np.testing.assert_array_equal(_grad_of_sum(lambda t: Tensor(zeros) ** t, y), [0.0, 0.0])
     second = ad.grad(lambda a: ad.grad(lambda b: (b ** Tensor(y)).sum())(a).sum())(zeros)
     np.testing.assert_array_equal(second.data, [0.0, 2.0])  # y (y - 1) x^(y-2), 0^0 = 1
+
+
+def test_squared_error_on_python_numbers_lists_and_integers() -> None:
+    """Integer data is squared in floating point (as every float op casts it), Python
+    floats stay weak scalars next to float32 arrays."""
+    mean = ad.ops.squared_error([1, 2], [0, 0], "mean")
+    assert mean.dtype == np.float32 and mean.item() == 2.5
+    assert ad.ops.squared_error(1.0, 2.0, "sum", half=True).item() == 0.5
+    x = np.array([1.0, 3.0], dtype=np.float32)
+    per = ad.ops.squared_error(x, 0.5)
+    assert per.dtype == np.float32
+    np.testing.assert_array_equal(per.data, [0.25, 6.25])

@@ -18,7 +18,7 @@ EXPECTED_ARGNUMS = {
     "add": {0, 1}, "subtract": {0, 1}, "multiply": {0, 1}, "divide": {0, 1},
     "power": {0, 1}, "maximum": {0, 1}, "minimum": {0, 1}, "where": {1, 2},
     "matmul": {0, 1}, "linear": {0, 1, 2}, "softmax_cross_entropy": {0},
-    "sigmoid_binary_cross_entropy": {0, 1},
+    "sigmoid_binary_cross_entropy": {0, 1}, "squared_error": {0, 1},
 }
 
 

@@ -70,6 +70,52 @@ def test_values_against_numpy():
     np.testing.assert_allclose(nn.NLLLoss()(logp, LABELS).item(), ce.mean())
 
 
+def _mse_composition(p, t, reduction, half):
+    """The loss as subtract, multiply, scale and reduce (the fused primitive's reference)."""
+    r = p - t
+    per = r * r
+    if half:
+        per = per * 0.5
+    return per.mean() if reduction == "mean" else per.sum() if reduction == "sum" else per
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(16, 1), (7, 3), (1000, 10), ()])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("half", [False, True])
+def test_mse_is_one_fused_node_with_the_composition_value_and_analytic_gradient(
+        dtype, shape, reduction, half):
+    rng = np.random.default_rng(3)
+    p = rng.normal(size=shape).astype(dtype)
+    t = rng.normal(size=shape).astype(dtype)
+    pred = cr.Tensor(p, requires_grad=True)
+    target = cr.Tensor(t, requires_grad=True)
+    loss = F.mse_loss(pred, target, reduction, half=half)
+    assert loss._prim.name == "squared_error" and loss._parents[0] is pred
+    reference = _mse_composition(cr.Tensor(p), cr.Tensor(t), reduction, half)
+    assert loss.dtype == dtype and loss.shape == reference.shape
+    np.testing.assert_array_max_ulp(loss.data, reference.data, maxulp=1)
+    (loss if reduction != "none" else loss.sum()).backward()
+    r = p - t
+    c = 1.0 if half else 2.0
+    n = r.size if reduction == "mean" else 1
+    expected = r * np.asarray(c / n, dtype=dtype)  # c r / n, rounded once
+    assert pred.grad.dtype == dtype and target.grad.dtype == dtype
+    np.testing.assert_array_equal(pred.grad.data, expected)
+    np.testing.assert_array_equal(target.grad.data, -expected)
+    np.testing.assert_allclose(pred.grad.data, c * (p.astype(np.float64) - t) / n,
+                               rtol=2 * np.finfo(dtype).eps, atol=0)
+
+
+def test_mse_with_column_predictions_and_flat_targets_reduces_gradients():
+    pred = cr.Tensor(PRED[:, :1], requires_grad=True)
+    loss = F.mse_loss(pred, TARGET[:, 0], half=True)
+    loss.backward()
+    r = PRED[:, :1] - TARGET[:, :1]
+    np.testing.assert_allclose(loss.item(), 0.5 * np.mean(r ** 2), rtol=1e-15)
+    np.testing.assert_allclose(pred.grad.data, r / N, rtol=1e-15)
+
+
 def test_mae_alias_and_default_losses():
     assert nn.MAELoss is nn.L1Loss and F.mae_loss is F.l1_loss
     assert isinstance(nn.default_loss("sigmoid"), nn.BCEWithLogitsLoss)

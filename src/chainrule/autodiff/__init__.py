@@ -16,8 +16,8 @@ from .ops import (abs, add, argmax, argmin, broadcast_to, cast, ceil, clip, conc
                   logical_and, logical_not, logical_or, logsumexp, matmul, max, maximum, mean,
                   min, minimum, multiply, negative, not_equal, power, relu, reshape, round,
                   sigmoid, sigmoid_binary_cross_entropy, sign, sin, softmax,
-                  softmax_cross_entropy, softplus, sqrt, square, squeeze, stack, std, subtract,
-                  sum, swapaxes, tanh, transpose, var, where)
+                  softmax_cross_entropy, softplus, sqrt, square, squared_error, squeeze, stack,
+                  std, subtract, sum, swapaxes, tanh, transpose, var, where)
 from .backprop import backprop, backward, toposort
 from .tracing import Compiled, compile, replayed
 from .functional import grad, hvp, jacobian, jvp, value_and_grad, vjp

@@ -8,7 +8,7 @@ from ._base import composed
 from .elementwise import (abs, add, cast, clip, cos, divide, exp, expm1, log, log1p, maximum,
                           minimum, multiply, negative, power, relu, sigmoid, sin, softplus,
                           sqrt, subtract, tanh, where)
-from .fused import sigmoid_binary_cross_entropy, softmax_cross_entropy
+from .fused import sigmoid_binary_cross_entropy, softmax_cross_entropy, squared_error
 from .linalg import dot, linear, matmul
 from .nondiff import (argmax, argmin, ceil, equal, floor, greater, greater_equal, isfinite,
                       less, less_equal, logical_and, logical_not, logical_or, not_equal,
@@ -54,6 +54,6 @@ __all__ = [
     "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "power", "relu",
     "reshape", "round", "sigmoid", "sigmoid_binary_cross_entropy", "sign", "sin", "softmax",
-    "log_softmax", "softmax_cross_entropy", "softplus", "sqrt", "square", "squeeze", "stack",
-    "std", "subtract", "sum", "swapaxes", "tanh", "transpose", "var", "where",
+    "log_softmax", "softmax_cross_entropy", "softplus", "sqrt", "square", "squared_error",
+    "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "tanh", "transpose", "var", "where",
 ]
