@@ -181,3 +181,29 @@ def test_a_replayed_function_can_record_a_lighter_replay():
         assert np.array_equal(f(np.full(2, float(i))), np.exp(np.full(2, 2.0 * i)))
     assert calls == ["checked", "checked", "light", "light"]
     assert checked(np.ones(1))[0] == 2.0 and calls[-1] == "checked"  # outside a trace
+
+
+def test_clear_grads_clears_eagerly_and_in_a_replay():
+    from chainrule.autodiff import clear_grads
+
+    def step(x):
+        clear_grads([W])
+        out = cr.tanh(x @ W).sum()
+        out.backward()
+        return W.grad.data
+
+    f = cr.compile(step)
+    for i in range(4):
+        x = rng.standard_normal((2, 3))
+        W.grad = None
+        expected = step(x).copy()
+        W.grad = Tensor(np.full((3, 4), 5.0))  # cleared by the call, not accumulated into
+        assert np.array_equal(f(x), expected)
+    assert f.fallback is None and "clear_grads" in _sources(f)
+    W.grad = Tensor(np.ones((3, 4)))
+    clear_grads(iter([W]))
+    assert W.grad is None
+
+
+def _sources(fn: Compiled) -> str:
+    return "".join(p.source for p in fn.programs.values() if hasattr(p, "source"))

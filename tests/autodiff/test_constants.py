@@ -22,3 +22,14 @@ def test_other_operands_get_the_python_number():
     assert constant_for(1.0, np.arange(3)) == 1.0 and type(constant_for(1.0, np.arange(3))) is float
     t = Tensor(np.ones(2))
     assert type(constant_for(1.0, t)) is float
+
+
+def test_constant_for_is_cached_per_dtype_and_value():
+    from chainrule.autodiff.ops._base import constant_for
+
+    a32, a64, ints = np.ones(2, np.float32), np.ones(2), np.ones(2, np.int64)
+    c = constant_for(0.25, a32)
+    assert c.dtype == np.float32 and c.shape == () and not c.flags.writeable
+    assert constant_for(0.25, a32) is c and constant_for(0.25, a64).dtype == np.float64
+    assert constant_for(0.25, ints) == 0.25 and type(constant_for(0.25, ints)) is float
+    assert constant_for(0.25, [1.0]) == 0.25

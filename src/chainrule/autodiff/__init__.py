@@ -7,7 +7,7 @@ its modules are private: code outside ``autodiff`` imports names from here.
 from __future__ import annotations
 
 from ._state import enable_grad, is_grad_enabled, no_grad
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, clear_grads
 from .primitive import PRIMITIVES, Primitive, apply, defjvp, defjvp_argnum, defvjp, defvjp_argnum
 from . import ops
 from .ops import (abs, add, argmax, argmin, broadcast_to, cast, ceil, clip, concatenate, cos,
@@ -25,7 +25,7 @@ from .tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = [
     "Compiled", "PRIMITIVES", "Primitive", "Tensor", "apply", "as_tensor", "backprop",
-    "backward", "compile", "defjvp", "defjvp_argnum", "defvjp", "defvjp_argnum",
+    "backward", "clear_grads", "compile", "defjvp", "defjvp_argnum", "defvjp", "defvjp_argnum",
     "enable_grad", "grad", "hvp", "is_grad_enabled", "jacobian", "jvp", "no_grad", "ops",
     "replayed", "toposort", "tree_flatten", "tree_map", "tree_unflatten", "value_and_grad",
     "vjp", *ops.__all__,

@@ -8,7 +8,7 @@ never a silent upcast.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -355,6 +355,17 @@ def wrap_array(arr: np.ndarray) -> Tensor:
 
 def _set_grad(t: Tensor, value: Any) -> None:
     t._grad = value
+
+
+def clear_grads(tensors: Iterable[Tensor]) -> None:
+    """``t.grad = None`` for every tensor, in one call (an optimiser's ``zero_grad``); a
+    compiled function replays it like the assignments."""
+    tensors = list(tensors)
+    for t in tensors:
+        t._grad = None
+    tracer = state.tracer
+    if tracer is not None:
+        tracer.record(clear_grads, (tensors,), None, None)
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..autodiff import Tensor, enable_grad, replayed
+from ..autodiff import Tensor, clear_grads, enable_grad, replayed
 
 Closure = Callable[[], Any]
 
@@ -165,8 +165,7 @@ class Optimizer:
         """Clear every parameter's ``.grad`` (to None, or to zeros in place)."""
         if set_to_none:
             for group in self.param_groups:
-                for p in group["params"]:
-                    p.grad = None
+                clear_grads(group["params"])
             return
         for group in self.param_groups:
             for p in group["params"]:

@@ -59,7 +59,7 @@ def keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-_CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+_CONSTANTS: dict[np.dtype, dict[float, Any]] = {}  # dtype -> value -> constant
 
 
 def constant_for(value: float, a: Any) -> Any:
@@ -67,11 +67,20 @@ def constant_for(value: float, a: Any) -> Any:
     read-only 0-d array of a's dtype (the number NumPy would convert the Python float to,
     without its slower path for Python scalars, ~0.2 µs a call); ``value`` itself
     otherwise (Tensors, integer arrays)."""
-    if type(a) is not np.ndarray or a.dtype.kind != "f":
+    if type(a) is not np.ndarray:
         return value
-    key = (value, a.dtype)
-    c = _CONSTANTS.get(key)
-    if c is None:
-        c = _CONSTANTS[key] = np.array(value, dtype=a.dtype)
+    try:
+        return _CONSTANTS[a.dtype][value]  # two dictionary lookups on the hot path
+    except KeyError:
+        pass
+    dtype = a.dtype
+    if dtype.kind == "f":
+        c = np.array(value, dtype=dtype)
         c.flags.writeable = False
+    else:
+        c = value
+    per_dtype = _CONSTANTS.setdefault(dtype, {})
+    if len(per_dtype) > 256:  # values computed from data: keep the cache bounded
+        per_dtype.clear()
+    per_dtype[value] = c
     return c

@@ -113,6 +113,10 @@ def _linear_vjp_x(g, ans, x, w, b=None):
 
 
 def _linear_vjp_w(g, ans, x, w, b=None):
+    if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2:
+        s = w.strides  # the common case of weight_gradient, in line
+        if s[0] >= s[1]:
+            return g.T.dot(x)
     return weight_gradient(_flat2(g), _flat2(x), w)
 
 
@@ -122,7 +126,8 @@ def _linear_vjp_b(g, ans, x, w, b=None):
         return g
     if type(g) is np.ndarray:
         if nd == 2:  # 1ᵀ G: the column sums as one BLAS product (a third of the time of
-            return _ones(g.shape[0], g.dtype).dot(g)  # add.reduce on a small batch)
+            ones = _ONES.get((g.shape[0], g.dtype))  # add.reduce on a small batch)
+            return (ones if ones is not None else _ones(g.shape[0], g.dtype)).dot(g)
         return _add_reduce(g, tuple(range(nd - 1)))  # sum_p's forward, no dual dispatch
     return sum_p(g, axis=0 if nd == 2 else tuple(range(nd - 1)))
 
