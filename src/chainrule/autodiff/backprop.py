@@ -226,14 +226,16 @@ def store_leaf_grads(leaves: list[Tensor], grads: list[Any], graph_path: bool = 
     in this pass are copied; an existing ``.grad`` is added to in place."""
     given: set[int] = set()
     out = []
+    ndarray = np.ndarray
     for leaf, g in zip(leaves, grads):
-        if (leaf._grad is None and type(g) is np.ndarray and g.base is None
-                and g is not seed and not graph_path and g.dtype is leaf.data.dtype
-                and id(g) not in given and g.flags.writeable):
-            given.add(id(g))  # the common case: a fresh array, kept as is (the
-            leaf._grad = g  # Tensor around it is made when .grad is read)
-            out.append(g)
-            continue
+        if (type(g) is ndarray and leaf._grad is None and g.base is None and g is not seed
+                and not graph_path and g.dtype is leaf.data.dtype):
+            gid = id(g)
+            if gid not in given and g.flags.writeable:
+                given.add(gid)  # the common case: a fresh array, kept as is (the
+                leaf._grad = g  # Tensor around it is made when .grad is read)
+                out.append(g)
+                continue
         _accumulate_leaf(leaf, g, graph_path, given)
         out.append(leaf.grad_array)
     return out

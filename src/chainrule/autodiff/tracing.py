@@ -269,7 +269,7 @@ class Compiled:
         for a in args:
             kind = type(a)
             if kind is np.ndarray:
-                parts.append((a.shape, a.dtype, a.strides))
+                parts += (a.shape, a.dtype, a.strides)  # flat: no tuple per argument
                 inputs.append(a)
             elif kind is Tensor:
                 if a.requires_grad or a._prim is not None:

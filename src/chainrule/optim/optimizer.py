@@ -246,13 +246,18 @@ class Optimizer:
         guards hold them fixed), so only what can change between replays is checked
         first: the hyperparameters (a schedule sets them) and, with ``check_finite``, the
         gradients' values."""
+        groups = self.param_groups
         if self.check_finite:
-            work = self._gradients(grads)
+            self._apply(self._gradients(grads))
+        elif len(groups) == 1:  # the common case, without the per-group lists
+            group = groups[0]
+            hyper = self._step_hyperparameters(group)
+            self._update_group([(p, g) for p, g in zip(group["params"], grads) if g is not None],
+                               hyper)
         else:
             it = iter(grads)
-            work = [[(p, g) for p, g in zip(group["params"], it) if g is not None]
-                    for group in self.param_groups]
-        self._apply(work)
+            self._apply([[(p, g) for p, g in zip(group["params"], it) if g is not None]
+                         for group in groups])
 
     @replayed(replay=_replay_update)
     def update(self, grads: list[np.ndarray | None]) -> None:

@@ -216,7 +216,7 @@ def _se_scaled(res, g, reduction, c):
     """First order, reduced loss (g a number): r times g c/n, one multiply by a 0-d array
     of r's dtype made in float64 and rounded once."""
     n = res.size if reduction == "mean" else 1
-    return res * np.array(float(g) * (c / (n or 1)), dtype=res.dtype)
+    return res * constant_for(float(g) * (c / (n or 1)), res)  # cached: g is 1 in training
 
 
 def _se_cotangent(g, pred, target, reduction, half, res, sign):

@@ -66,9 +66,7 @@ matmul_p.error_hint = _matmul_hint
 
 
 def _linear_impl(x, w, b=None):
-    if w.ndim != 2 or (b is not None and (b.shape if type(b) is np.ndarray else np.shape(b))
-                       != (w.shape[0],)):
-        raise ValueError("bad weight or bias shape")  # apply reports _linear_hint instead
+    # (`linear` checks the weight's and bias's shapes: NumPy would broadcast a wrong bias)
     # ndarray.dot: the same BLAS product as @ for 2-D operands, without matmul's per-call
     # overhead (half the time of a small layer's product; benchmarks/RESULTS.md)
     prod = x.dot(w.T) if type(x) is np.ndarray and x.ndim == 2 else x @ w.T
@@ -170,11 +168,14 @@ defjvp(linear_p,
 linear_p.error_hint = _linear_hint
 
 matmul = public(matmul_p, "Matrix product with NumPy's batching and 1-D rules.")
-_linear = public(linear_p)
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x @ weight.T + bias in one fused primitive (weight is (out_features, in_features))."""
+    w_shape = weight.data.shape if isinstance(weight, Tensor) else np.shape(weight)
+    if len(w_shape) != 2 or (bias is not None and (
+            bias.data.shape if isinstance(bias, Tensor) else np.shape(bias)) != w_shape[:1]):
+        raise ValueError(f"linear: {_linear_hint(x, weight, bias)}")
     out = apply(linear_p, x, weight) if bias is None else apply(linear_p, x, weight, bias)
     return out if type(out) is Tensor else wrap_array(np.asarray(out))
 
