@@ -149,11 +149,14 @@ class Tracer:
             self.keep.append(t)
 
     def outputs(self, out: Any) -> Any:
-        """Output slots: a slot for an array, [(index, slot), ...] for a list or tuple."""
+        """Output slots: a slot for an array, [(index, slot), ...] for a list or tuple
+        (a tuple of slots when every item is an array: unpacked in one statement)."""
         if isinstance(out, _ARRAYS):
             return self.new_slot(out)
         if type(out) in (list, tuple):
             pairs = [(i, self.new_slot(x)) for i, x in enumerate(out) if isinstance(x, _ARRAYS)]
+            if pairs and len(pairs) == len(out):
+                return tuple(slot for _, slot in pairs)
             return pairs or None
         return None
 
@@ -242,6 +245,8 @@ class Program:
                 lines.append(f"{call}  # {name}")
             elif type(out) is int:
                 lines.append(f"s{out} = {call}  # {name}")
+            elif type(out) is tuple:
+                lines.append(f"{''.join(f's{slot}, ' for slot in out)}= {call}  # {name}")
             else:
                 lines.append(f"r = {call}  # {name}")
                 lines += [f"s{slot} = r[{j}]" for j, slot in out]
