@@ -236,9 +236,11 @@ def apply(prim: Primitive, *args: Any, **params: Any) -> Any:
                 v0.dtype is not v1.dtype:
             _check_same_dtype(prim, vals)
     if prim.float_op:  # integer and boolean arrays become float32
-        for i, v in enumerate(vals):
+        for v in vals:
             if type(v) is np.ndarray and v.dtype.kind in "iub":
-                vals[i] = v.astype(_FLOAT32)
+                vals = [x.astype(_FLOAT32) if type(x) is np.ndarray and x.dtype.kind in "iub"
+                        else x for x in vals]
+                break
     try:
         out = prim.impl(*vals, **params) if not prim.variadic else prim.impl(vals, **params)
     except (ValueError, TypeError, IndexError) as exc:
