@@ -207,3 +207,39 @@ def test_clear_grads_clears_eagerly_and_in_a_replay():
 
 def _sources(fn: Compiled) -> str:
     return "".join(p.source for p in fn.programs.values() if hasattr(p, "source"))
+
+
+def test_an_update_given_grad_tensors_replays_like_eager():
+    from chainrule import optim
+    from chainrule.nn import Parameter
+
+    def make():
+        w = Parameter(np.linspace(-1, 1, 6).reshape(3, 2))
+        return w, optim.SGD([w], lr=0.1)
+
+    (w1, o1), (w2, o2) = make(), make()
+
+    def step(x, w, opt):
+        opt.zero_grad()
+        loss = cr.tanh(x @ w).sum()
+        loss.backward()
+        opt.update([w.grad])  # Tensors, as .grad reads
+        return loss.data
+
+    f = cr.compile(lambda x: step(x, w1, o1))
+    for i in range(4):
+        x = rng.standard_normal((4, 3))
+        assert f(x) == step(x, w2, o2) and np.array_equal(w1.data, w2.data)
+    assert f.fallback is None and "Program" in _programs(f)
+
+
+def test_clear_grads_refuses_a_single_tensor_and_non_tensors_changing_nothing():
+    from chainrule.autodiff import clear_grads
+
+    W.grad = Tensor(np.ones((3, 4)))
+    with pytest.raises(TypeError, match="got a single Tensor"):
+        clear_grads(W)
+    with pytest.raises(TypeError, match="item 1 is a NoneType"):
+        clear_grads([W, None])
+    assert W.grad is not None
+    W.grad = None

@@ -33,3 +33,11 @@ def test_constant_for_is_cached_per_dtype_and_value():
     assert constant_for(0.25, a32) is c and constant_for(0.25, a64).dtype == np.float64
     assert constant_for(0.25, ints) == 0.25 and type(constant_for(0.25, ints)) is float
     assert constant_for(0.25, [1.0]) == 0.25
+
+
+def test_constant_for_returns_other_values_as_given():
+    from chainrule.autodiff.ops._base import constant_for
+
+    ints = np.ones(2, np.int32)
+    assert constant_for(2, ints) == 2
+    assert type(constant_for(2.0, ints)) is float  # not the 2 cached for another call

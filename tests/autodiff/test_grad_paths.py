@@ -90,6 +90,15 @@ def test_grad_array_is_the_array_behind_grad():
     assert w.grad_array is w.grad.data
 
 
+@pytest.mark.parametrize("bad", [np.zeros(3, np.float64), np.zeros((2, 3), np.float32)])
+def test_backward_into_a_grad_of_another_dtype_or_shape_is_refused(bad):
+    w = f32(np.ones(3))
+    w.grad = Tensor(bad)
+    with pytest.raises(TypeError, match="has a .grad of shape .* expected its own shape"):
+        (w * 2.0).sum().backward()
+    assert np.array_equal(w.grad.data, bad)  # left as it was
+
+
 def test_a_float64_cotangent_is_cast_to_a_float32_leaf():
     w = f32(np.ones(3))
     (w.astype(np.float64) * 2.0).sum().backward()

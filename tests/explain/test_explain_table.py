@@ -167,3 +167,19 @@ def test_finite_points_have_no_non_finite_origin():
     tab = explain_expression("log(x)", {"x": 0.0})
     row, _ = tab.first_non_finite()
     assert float(row.value) == -math.inf
+
+
+@pytest.mark.parametrize("half,reduction,formula", [
+    (True, "mean", "mean(½ (ξ1 - (const[3, 1]))²)"),
+    (False, "sum", "sum((ξ1 - (const[3, 1]))²)"),
+    (False, "none", "(ξ1 - (const[3, 1]))²")])
+def test_a_squared_error_row_shows_its_reduction_and_half(half, reduction, formula):
+    from chainrule import nn
+
+    lin = nn.Linear(2, 1, rng=0)
+    loss = nn.MSELoss(reduction=reduction, half=half)(lin(np.ones((3, 2), np.float32)),
+                                                       np.zeros((3, 1), np.float32))
+    if reduction == "none":
+        loss = loss.sum()
+    rows = [r for r in table(loss).rows if r.kind == "node"]
+    assert rows[-1 if reduction != "none" else -2].expr == formula

@@ -280,3 +280,14 @@ def test_schedules_refuse_infinite_rates():
         ReduceLROnPlateau(opt)
     with pytest.raises(ValueError, match="min_lr must be a finite number"):
         ReduceLROnPlateau(SGD(params(2), lr=0.1), min_lr=INF)
+
+
+def test_update_takes_tensors_arrays_and_any_iterable():
+    p, q = params(2, 2)
+    opt = SGD([p, q], lr=0.5)
+    opt.update(g for g in [Tensor(np.ones(2)), np.ones(2)])
+    p0, q0 = params(2, 2)
+    np.testing.assert_array_equal(p.data, p0.data - 0.5)
+    np.testing.assert_array_equal(q.data, q0.data - 0.5)
+    with pytest.raises(TypeError, match="expected a list of gradients"):
+        opt.update(3)

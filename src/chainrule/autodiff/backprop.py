@@ -258,10 +258,19 @@ def _accumulate_leaf(leaf: Tensor, g: Any, graph_path: bool, given: set[int]) ->
             g = np.array(g, copy=True)
         given.add(id(g))
         leaf.grad = wrap_array(g)
-    elif leaf.grad.requires_grad:
-        leaf.grad = leaf.grad + g
     else:
-        np.add(leaf.grad.data, g, out=leaf.grad.data)
+        grad = leaf.grad
+        if not isinstance(grad, Tensor) or grad.shape != leaf.data.shape or \
+                grad.dtype != leaf.data.dtype:
+            what = (f"shape {grad.shape} and dtype {grad.dtype}" if isinstance(grad, Tensor)
+                    else f"type {type(grad).__name__}")
+            raise TypeError(f"backward: a leaf of shape {leaf.data.shape} and dtype "
+                            f"{leaf.data.dtype} has a .grad of {what}; expected its own shape "
+                            f"and dtype (set .grad to None, or call zero_grad(), first)")
+        if grad.requires_grad:
+            leaf.grad = grad + g
+        else:
+            np.add(grad.data, g, out=grad.data)
 
 
 def backward(root: Tensor, gradient: Any = None, create_graph: bool = False) -> None:

@@ -50,7 +50,7 @@ class Primitive:
     def __init__(self, name: str, impl: Callable[..., np.ndarray], *, float_op: bool = False,
                  differentiable: bool = True, same_dtype: bool = False,
                  variadic: bool = False, residuals: bool = False,
-                 expr: str | None = None) -> None:
+                 expr: "str | Callable[..., str] | None" = None) -> None:
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} is already registered")
         self.name = name
@@ -68,7 +68,9 @@ class Primitive:
         self.vjp_all: Rule | None = None
         self.jvp_all: Rule | None = None
         self.residuals = residuals
-        self.expr = expr  # format string for explain tables, e.g. "{0} * {1}"
+        # format string for explain tables, e.g. "{0} * {1}", or a function of the node's
+        # parameters that returns one
+        self.expr = expr
         self.error_hint: Callable[..., str] | None = None
         PRIMITIVES[name] = self
 

@@ -360,7 +360,14 @@ def _set_grad(t: Tensor, value: Any) -> None:
 def clear_grads(tensors: Iterable[Tensor]) -> None:
     """``t.grad = None`` for every tensor, in one call (an optimiser's ``zero_grad``); a
     compiled function replays it like the assignments."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("clear_grads: expected an iterable of Tensors, got a single Tensor; "
+                        "wrap it in a list")
     tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"clear_grads: item {i} is a {type(t).__name__}, expected a "
+                            f"Tensor; no gradient was cleared")
     for t in tensors:
         t._grad = None
     tracer = state.tracer

@@ -143,6 +143,8 @@ def expression_of(t: Tensor, names: Names) -> str:
     prim = t._prim
     ops = [names.of(p) for p in t._parents]
     template = prim.expr
+    if callable(template):  # a template that depends on the node's parameters
+        template = template(**(t._params or {}))
     if template is None:
         return f"{prim.name}({', '.join(ops)})"
     shown = []

@@ -237,11 +237,11 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        self.update([_grad_array(p) for g in self.param_groups for p in g["params"]])
+        self._update_arrays([p.grad_array for g in self.param_groups for p in g["params"]])
         return loss
 
     def _replay_update(self, grads: list[np.ndarray | None]) -> None:
-        """`update` as a compiled step replays it: the gradients come from the recorded
+        """`update` as a compiled step replays it (`_update_arrays`'s replay): the gradients come from the recorded
         rules with the shapes and dtypes `update` checked when it was traced (the replay's
         guards hold them fixed), so only what can change between replays is checked
         first: the hyperparameters (a schedule sets them) and, with ``check_finite``, the
@@ -259,15 +259,26 @@ class Optimizer:
             self._apply([[(p, g) for p, g in zip(group["params"], it) if g is not None]
                          for group in groups])
 
+    def update(self, grads: Iterable[Any]) -> None:
+        """Update the parameters from gradients: one per parameter (an array, a Tensor, or
+        None to leave it), in the order of ``param_groups``. ``step`` calls it with the
+        ``.grad`` arrays, and a compiled training step replays it (the same update, in the
+        same order). Every gradient and hyperparameter is validated before the first
+        parameter changes."""
+        try:
+            arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}.update: expected a list of gradients, "
+                            f"got {type(grads).__name__}") from None
+        self._update_arrays(arrays)
+
     @replayed(replay=_replay_update)
-    def update(self, grads: list[np.ndarray | None]) -> None:
-        """Update the parameters from gradient arrays: one per parameter (None: leave it),
-        in the order of ``param_groups``. ``step`` calls it with the ``.grad`` arrays, and
-        a compiled training step replays it (the same update, in the same order). Every
-        gradient and hyperparameter is validated before the first parameter changes."""
-        if len(grads) != sum(len(group["params"]) for group in self.param_groups):
+    def _update_arrays(self, grads: list[Any]) -> None:
+        """`update` on gradient arrays (Tensors already unwrapped), all checked first."""
+        n = sum(len(group["params"]) for group in self.param_groups)
+        if len(grads) != n:
             raise ValueError(f"{type(self).__name__}.update: got {len(grads)} gradients for "
-                             f"{sum(len(g['params']) for g in self.param_groups)} parameters")
+                             f"{n} parameters")
         self._apply(self._gradients(grads))
 
     def _apply(self, work: list[list[tuple[Tensor, np.ndarray]]]) -> None:

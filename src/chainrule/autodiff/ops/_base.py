@@ -74,11 +74,10 @@ def constant_for(value: float, a: Any) -> Any:
     except KeyError:
         pass
     dtype = a.dtype
-    if dtype.kind == "f":
-        c = np.array(value, dtype=dtype)
-        c.flags.writeable = False
-    else:
-        c = value
+    if dtype.kind != "f":
+        return value  # not cached: 2 and 2.0 are one key, and they differ here
+    c = np.array(value, dtype=dtype)
+    c.flags.writeable = False
     per_dtype = _CONSTANTS.setdefault(dtype, {})
     if len(per_dtype) > 256:  # values computed from data: keep the cache bounded
         per_dtype.clear()

@@ -262,8 +262,14 @@ def _se_jvp_target(target_dot, ans, pred, target, reduction="none", half=False, 
     return _se_jvp(target_dot, pred, target, reduction, half, res, -1.0)
 
 
+def _se_expr(reduction="none", half=False, res=None):
+    """The explain tables' formula of a squared-error node (its reduction and its ½)."""
+    body = ("½ " if half else "") + "({0} - {1})²"
+    return f"{reduction}({body})" if reduction in ("mean", "sum") else body
+
+
 squared_error_p = Primitive("squared_error", _se_impl, float_op=True, same_dtype=True,
-                            residuals=True, expr="({0} - {1}) ** 2")
+                            residuals=True, expr=_se_expr)
 defvjp(squared_error_p, _se_vjp_pred, _se_vjp_target)
 defjvp(squared_error_p, _se_jvp_pred, _se_jvp_target)
 

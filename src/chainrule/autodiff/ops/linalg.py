@@ -66,7 +66,8 @@ matmul_p.error_hint = _matmul_hint
 
 
 def _linear_impl(x, w, b=None):
-    # (`linear` checks the weight's and bias's shapes: NumPy would broadcast a wrong bias)
+    # The primitive trusts its caller's shapes (a replay calls it with the traced ones);
+    # the public `linear` checks them, as NumPy would broadcast a wrong bias silently.
     # ndarray.dot: the same BLAS product as @ for 2-D operands, without matmul's per-call
     # overhead (half the time of a small layer's product; benchmarks/RESULTS.md)
     prod = x.dot(w.T) if type(x) is np.ndarray and x.ndim == 2 else x @ w.T
@@ -111,7 +112,8 @@ def _linear_vjp_x(g, ans, x, w, b=None):
 
 
 def _linear_vjp_w(g, ans, x, w, b=None):
-    if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2:
+    if (type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2
+            and type(w) is np.ndarray):
         s = w.strides  # the common case of weight_gradient, in line
         if s[0] >= s[1]:
             return g.T.dot(x)
