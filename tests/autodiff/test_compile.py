@@ -243,3 +243,21 @@ def test_clear_grads_refuses_a_single_tensor_and_non_tensors_changing_nothing():
         clear_grads([W, None])
     assert W.grad is not None
     W.grad = None
+
+
+def test_the_last_replay_shortcut_checks_layout_grad_mode_and_aliasing():
+    f = cr.compile(lambda x, y: (cr.tanh(Tensor(x)) * Tensor(y)).data)
+    a, b = rng.standard_normal(3), rng.standard_normal(3)
+    for _ in range(3):
+        assert np.array_equal(f(a, b), np.tanh(a) * b)
+    c = rng.standard_normal((2, 3))
+    assert np.array_equal(f(c, b), np.tanh(c) * b)  # another shape: another program
+    assert np.array_equal(f(a, b), np.tanh(a) * b)
+    strided = rng.standard_normal(6)[::2]
+    assert np.array_equal(f(strided, b), np.tanh(strided) * b)
+    assert np.array_equal(f(a.astype(np.float32), b.astype(np.float32)),
+                          np.tanh(a.astype(np.float32)) * b.astype(np.float32))
+    assert np.array_equal(f(a, a), np.tanh(a) * a) and f.fallback is not None  # eager
+    with cr.no_grad():
+        assert np.array_equal(f(a, b), np.tanh(a) * b)
+    assert np.array_equal(f(a, b), np.tanh(a) * b) and f.fallback is None

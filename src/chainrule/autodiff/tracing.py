@@ -265,6 +265,7 @@ class Compiled:
         self.key = key
         self.programs: dict[Any, Any] = {}  # call key -> Tracer (first trace) | Program | str
         self.fallback: str | None = None  # why the last call ran eagerly, if it did
+        self._last: Any = None  # (program, argument layouts, key(), grad mode) of a replay
         functools.update_wrapper(self, fn)
 
     def _call_key(self, args: tuple) -> tuple[Any, list[Any]] | None:
@@ -296,6 +297,19 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         if state.tracer is not None or state.fwd_level:
             return self.fn(*args)  # inside another trace or forward mode: run inline
+        last = self._last  # the program of the last replay, and what it was called with
+        if last is not None:
+            program, sig, key_value, grad_enabled = last
+            if (len(args) == len(sig) and state.grad_enabled is grad_enabled
+                    and (self.key is None or self.key() == key_value)
+                    and all(type(a) is np.ndarray and a.shape == shape and a.dtype is dtype
+                            and a.strides == strides
+                            for a, (shape, dtype, strides) in zip(args, sig))
+                    and (len(args) < 2 or args[0] is not args[1])):
+                out = program.run(*args)
+                if out is not _STALE:
+                    return out
+            self._last = None
         found = self._call_key(args)
         if found is None:
             self.fallback = ("an argument is a Tensor that requires grad, is unhashable, or is "
@@ -307,6 +321,9 @@ class Compiled:
             out = entry.run(*inputs)
             if out is not _STALE:
                 self.fallback = None
+                if all(type(a) is np.ndarray for a in args) and len(args) <= 2:
+                    self._last = (entry, [(a.shape, a.dtype, a.strides) for a in args],
+                                  key[1], key[0])
                 return out
             entry = None  # a parameter was replaced: trace again
         if type(entry) is str:
