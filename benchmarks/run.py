@@ -26,12 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_buffers  # noqa: E402
 import bench_loader  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_mnist_epoch  # noqa: E402
 import bench_overhead  # noqa: E402
 import bench_scaling  # noqa: E402
 import bench_tiny_step  # noqa: E402
+import bench_tricks  # noqa: E402
 
 
 class Report:
@@ -52,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller workloads")
     parser.add_argument("--only", choices=["mnist", "tiny", "overhead", "memory", "scaling",
-                                            "loader"],
+                                            "loader", "buffers", "tricks"],
                         action="append", help="run only these benchmarks")
     args = parser.parse_args(argv)
-    only = set(args.only or ["mnist", "tiny", "overhead", "memory", "scaling", "loader"])
+    only = set(args.only or ["mnist", "tiny", "overhead", "memory", "scaling", "loader",
+                             "buffers", "tricks"])
     rep = Report()
     import numpy as np
 
@@ -133,6 +136,19 @@ def main(argv: list[str] | None = None) -> int:
         rep.line(f"  chainrule {t['chainrule'] * 1e3:.1f} ms   hand-written gathers "
                  f"{t['numpy'] * 1e3:.1f} ms")
         rep.check("loader overhead <= 5 ms/epoch", extra_ms <= 5.0, f"{extra_ms:+.1f} ms")
+
+    if "buffers" in only:
+        rep.line("\nMNIST-shaped NumPy loop with every temporary preallocated (out=)")
+        t = bench_buffers.run(args.quick)
+        ratio = t["buffers reused"] / t["fresh arrays"]
+        rep.line(f"  fresh arrays {t['fresh arrays']:.3f} s/epoch   buffers reused "
+                 f"{t['buffers reused']:.3f} s/epoch   ratio {ratio:.3f} (no target: what "
+                 f"buffers owned by a replay could give)")
+
+    if "tricks" in only:
+        rep.line("\nSmall formulations the rules use (us per call, no target)")
+        for label, t in bench_tricks.run(args.quick).items():
+            rep.line(f"  {label}: " + ", ".join(f"{k} {v:.2f}" for k, v in t.items()))
 
     if rep.failed:
         rep.line(f"\nmissed targets: {', '.join(rep.failed)}")

@@ -123,7 +123,7 @@ defvjp(cos_p, lambda g, ans, x: -g * sin_p(x))
 defjvp(cos_p, lambda x_dot, ans, x: -x_dot * sin_p(x))
 
 tanh_p = Primitive("tanh", np.tanh, float_op=True, expr="tanh({0})")
-defvjp(tanh_p, lambda g, ans, x: g - g * ans * ans)  # g (1 - tanh²), with no constant
+defvjp(tanh_p, lambda g, ans, x: g * (constant_for(1.0, ans) - ans * ans))
 defjvp(tanh_p, lambda x_dot, ans, x: x_dot * (constant_for(1.0, ans) - ans * ans))
 
 

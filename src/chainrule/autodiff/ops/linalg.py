@@ -69,7 +69,7 @@ def _linear_impl(x, w, b=None):
     # The primitive trusts its caller's shapes (a replay calls it with the traced ones);
     # the public `linear` checks them, as NumPy would broadcast a wrong bias silently.
     # ndarray.dot: the same BLAS product as @ for 2-D operands, without matmul's per-call
-    # overhead (half the time of a small layer's product; benchmarks/RESULTS.md)
+    # overhead, which dominates a small layer's product (benchmarks/bench_tricks.py)
     prod = x.dot(w.T) if type(x) is np.ndarray and x.ndim == 2 else x @ w.T
     return prod if b is None else prod + b  # measured faster than adding the bias in place
 
@@ -125,8 +125,8 @@ def _linear_vjp_b(g, ans, x, w, b=None):
     if nd == 1:
         return g
     if type(g) is np.ndarray:
-        if nd == 2:  # 1ᵀ G: the column sums as one BLAS product (a third of the time of
-            ones = _ONES.get((g.shape[0], g.dtype))  # add.reduce on a small batch)
+        if nd == 2:  # 1ᵀ G: the column sums as one BLAS product, faster than add.reduce
+            ones = _ONES.get((g.shape[0], g.dtype))  # down the rows (bench_tricks.py)
             return (ones if ones is not None else _ones(g.shape[0], g.dtype)).dot(g)
         return _add_reduce(g, tuple(range(nd - 1)))  # sum_p's forward, no dual dispatch
     return sum_p(g, axis=0 if nd == 2 else tuple(range(nd - 1)))
