@@ -36,6 +36,13 @@ def run(quick: bool = False) -> dict[str, dict[str, float]]:
             "add.reduce(G, 0)": lambda: np.add.reduce(g, 0), "ones.dot(G)": lambda: ones.dot(g),
             "G * (1 - A*A)": lambda: g * (one - a * a), "G - G*A*A": lambda: g - g * a * a,
         }
+        if w.size >= 65536:  # SGD's update of a large weight: optim/_blas.py's axpy
+            from chainrule.optim._blas import axpy
+
+            p, lr = w.copy(order="A"), np.array(0.01, np.float32)
+            gw = np.asfortranarray(rng.standard_normal(w.shape).astype(np.float32))
+            cases["p -= lr * G"] = lambda: p.__isub__(lr * gw)
+            cases["axpy(p, -lr, G)"] = lambda: axpy(p, -0.01, gw)
         t = interleaved(cases, repeat=3 if quick else 7, number=number)
         out[label] = {k: v * 1e6 for k, v in t.items()}
     return out
