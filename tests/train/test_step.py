@@ -428,3 +428,19 @@ def test_the_replay_records_the_update_without_re_validating_gradients():
         step(x, y)
     source = next(iter(step.compiled.programs.values())).source
     assert "Optimizer._replay_update" in source and "Optimizer.update" not in source
+
+
+def test_a_training_flag_assigned_directly_on_a_submodule_traces_anew():
+    model = nn.MLP(5, [16], 3, dropout=0.5, seed=0)
+    step = TrainStep(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
+    x, y = CLASSES
+    for _ in range(3):
+        step(x, y)
+    programs = len(step.compiled.programs)
+    dropout = next(m for m in model.modules() if type(m).__name__ == "Dropout")
+    dropout.training = False  # no train()/eval(): the flag itself
+    step(x, y)
+    assert len(step.compiled.programs) == programs + 1
+    with no_grad():
+        expected = model(x).data  # dropout off: the same logits as an eval pass
+    assert np.array_equal(step(x, y)[0], expected)

@@ -23,6 +23,7 @@ from .parameter import Parameter
 M = TypeVar("M", bound=type)
 
 _REGISTRY: dict[str, type] = {}
+_MODE_VERSION = [0]  # counts assignments of any module's training flag
 
 
 def register_module(cls: M) -> M:
@@ -73,8 +74,17 @@ class Module:
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
+    @staticmethod
+    def mode_version() -> int:
+        """A number that changes whenever any module's ``training`` flag is assigned
+        (``train()``, ``eval()``, or ``m.training = ...``): a compiled step re-reads the
+        modes of its model only when it changed."""
+        return _MODE_VERSION[0]
+
     # ------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "training":
+            _MODE_VERSION[0] += 1
         params = self.__dict__.get("_parameters")
         if params is None:
             if isinstance(value, (Parameter, Module)):

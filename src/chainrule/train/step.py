@@ -16,6 +16,9 @@ from typing import Any, Callable
 import numpy as np
 
 from ..autodiff import compile
+from ..nn import Module
+
+_mode_version = Module.mode_version
 
 
 def _scalar(value: np.ndarray) -> float:
@@ -49,12 +52,23 @@ class TrainStep:
         self._replay_zero = isinstance(optimizer, Optimizer) and \
             kind.zero_grad is Optimizer.zero_grad
         self._replay_update = isinstance(optimizer, Optimizer) and kind.step is Optimizer.step
+        # chainrule modules count the assignments of their training flags; other models'
+        # modes are read on every call
+        self._modes_tracked = all(isinstance(m, Module) for m in self._modules)
+        self._key_cache: tuple[Any, ...] = (None, None, None)
         self.compiled = compile(self._step, key=self._key)
         self.compiled_gradients = compile(self._gradients, key=self._key)
 
     def _key(self) -> tuple[Any, ...]:
-        """What the trace depends on besides the batch: modes and the clipping norm."""
-        return (self.clip_grad_norm, *[m.training for m in self._modules])
+        """What the trace depends on besides the batch: modes and the clipping norm (the
+        modes are read again only when a module's training flag was assigned)."""
+        version = _mode_version() if self._modes_tracked else None
+        cached = self._key_cache
+        if version is not None and cached[0] == version and cached[1] is self.clip_grad_norm:
+            return cached[2]
+        key = (self.clip_grad_norm, *[m.training for m in self._modules])
+        self._key_cache = (version, self.clip_grad_norm, key)
+        return key
 
     def __call__(self, x: Any, y: Any) -> tuple[np.ndarray, float]:
         if not self._replay_update:
