@@ -355,12 +355,20 @@ def test_guards_retrace_on_shape_mode_clipping_and_parameters():
     assert model.layers[0].weight.grad is None
 
 
+def _replaying(model, opt=None):
+    """A TrainStep (cross-entropy, SGD unless ``opt``) after three steps on CLASSES, so
+    that it replays."""
+    opt = optim.SGD(model.parameters(), lr=0.1) if opt is None else opt
+    step = TrainStep(model, nn.CrossEntropyLoss(), opt)
+    for _ in range(3):
+        step(*CLASSES)
+    return step
+
+
 def test_bad_labels_in_a_replayed_batch_raise_and_change_nothing():
     model = nn.MLP(5, [8], 3, seed=0)
-    step = TrainStep(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
+    step = _replaying(model)
     x, y = CLASSES
-    for _ in range(3):
-        step(x, y)
     assert _replayed(step)
     before = model.state_dict()
     with pytest.raises(ValueError, match="labels must be in"):
@@ -404,11 +412,8 @@ def test_an_optimiser_overriding_step_and_zero_grad_runs_them_eagerly():
 
 def test_a_replayed_update_with_check_finite_refuses_nan_and_changes_nothing():
     model = nn.MLP(5, [8], 3, seed=0)
-    opt = optim.SGD(model.parameters(), lr=0.1, check_finite=True)
-    step = TrainStep(model, nn.CrossEntropyLoss(), opt)
+    step = _replaying(model, optim.SGD(model.parameters(), lr=0.1, check_finite=True))
     x, y = CLASSES
-    for _ in range(3):
-        step(x, y)
     assert _replayed(step)
     before = model.state_dict()
     bad = x.copy()
@@ -421,21 +426,15 @@ def test_a_replayed_update_with_check_finite_refuses_nan_and_changes_nothing():
 
 
 def test_the_replay_records_the_update_without_re_validating_gradients():
-    model = nn.MLP(5, [8], 3, seed=0)
-    step = TrainStep(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
-    x, y = CLASSES
-    for _ in range(3):
-        step(x, y)
+    step = _replaying(nn.MLP(5, [8], 3, seed=0))
     source = next(iter(step.compiled.programs.values())).source
     assert "Optimizer._replay_update" in source and "Optimizer.update" not in source
 
 
 def test_a_training_flag_assigned_directly_on_a_submodule_traces_anew():
     model = nn.MLP(5, [16], 3, dropout=0.5, seed=0)
-    step = TrainStep(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
+    step = _replaying(model)
     x, y = CLASSES
-    for _ in range(3):
-        step(x, y)
     programs = len(step.compiled.programs)
     dropout = next(m for m in model.modules() if type(m).__name__ == "Dropout")
     dropout.training = False  # no train()/eval(): the flag itself

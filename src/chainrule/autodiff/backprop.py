@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ._state import state
+from .ops._base import ones_seed
 from .ops.shape import sum_to
 from .tensor import Tensor, wrap_array
 
@@ -61,20 +62,6 @@ def toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
             if c == 0:
                 ready.append(p)
     return order
-
-
-_ONES: dict[tuple[Any, tuple[int, ...]], np.ndarray] = {}
-
-
-def ones_seed(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """The cotangent 1 of an output: one read-only array per dtype and shape (rules never
-    write into their ``g``)."""
-    key = (dtype, shape)
-    seed = _ONES.get(key)
-    if seed is None:
-        seed = _ONES[key] = np.ones(shape, dtype=dtype)
-        seed.flags.writeable = False
-    return seed
 
 
 def _check_seed(root: Tensor, seed: Any, graph_path: bool) -> Any:

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autodiff import Tensor, enable_grad
-from .optimizer import Optimizer, _grad_array
+from .optimizer import Optimizer
 
 
 class FlatParams:
@@ -114,5 +114,5 @@ class FullBatchOptimizer(Optimizer):
     def _flat_grad(self) -> np.ndarray:
         """The validated gradients as one vector (zeros where ``.grad`` is None)."""
         got = {id(p): g for p, g in self._gradients(
-            [_grad_array(p) for p in self._flat.params])[0]}
+            [p.grad_array for p in self._flat.params])[0]}
         return self._flat.concat([got.get(id(p)) for p in self._flat.params])

@@ -57,10 +57,6 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
     return bool(value)
 
 
-def _grad_array(p: Tensor) -> np.ndarray | None:
-    return p.grad_array
-
-
 class Optimizer:
     """Base class of the optimisers.
 

@@ -83,3 +83,19 @@ def constant_for(value: float, a: Any) -> Any:
         per_dtype.clear()
     per_dtype[value] = c
     return c
+
+
+_ONES: dict[tuple[Any, tuple[int, ...]], np.ndarray] = {}
+
+
+def ones_seed(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """A read-only array of ones, one per dtype and shape: the cotangent 1 of an output
+    (rules never write into their ``g``), and the 1 of linear's bias gradient 1ᵀG."""
+    key = (dtype, shape)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 256:  # shapes follow the data (batch sizes): keep the cache bounded
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(shape, dtype=dtype)
+        ones.flags.writeable = False
+    return ones

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..primitive import Primitive, apply, defjvp, defvjp
 from ..tensor import Tensor, wrap_array
-from ._base import public
+from ._base import ones_seed, public
 from .reduce import sum_p
 from .shape import reshape_p, sum_to, transpose_p
 
@@ -126,24 +126,9 @@ def _linear_vjp_b(g, ans, x, w, b=None):
         return g
     if type(g) is np.ndarray:
         if nd == 2:  # 1ᵀ G: the column sums as one BLAS product, faster than add.reduce
-            ones = _ONES.get((g.shape[0], g.dtype))  # down the rows (bench_tricks.py)
-            return (ones if ones is not None else _ones(g.shape[0], g.dtype)).dot(g)
+            return ones_seed((g.shape[0],), g.dtype).dot(g)  # down the rows (bench_tricks)
         return _add_reduce(g, tuple(range(nd - 1)))  # sum_p's forward, no dual dispatch
     return sum_p(g, axis=0 if nd == 2 else tuple(range(nd - 1)))
-
-
-_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
-
-
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only vector of n ones, kept per length and dtype."""
-    ones = _ONES.get((n, dtype))
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[(n, dtype)] = np.ones(n, dtype)
-        ones.flags.writeable = False
-    return ones
 
 
 _add_reduce = np.add.reduce
